@@ -1,0 +1,481 @@
+/*
+ * conf - relayq.conf through libconfuse; see conf.h.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <confuse.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "pathnames.h"
+#include "util.h"
+
+#define SECRET_MAX	4096
+
+/* libconfuse reports through a callback; the first error wins. */
+static char	*conf_why;
+static size_t	 conf_whylen;
+static const char *conf_file;
+static int	 conf_failed;
+
+static void
+conf_error_cb(cfg_t *cfg, const char *f, va_list ap)
+{
+	char	msg[512];
+
+	if (conf_failed++)
+		return;
+	vsnprintf(msg, sizeof(msg), f, ap);
+	snprintf(conf_why, conf_whylen, "%s:%d: %s", conf_file,
+	    cfg != NULL ? cfg->line : 0, msg);
+}
+
+/* "90", "90s", "5m", "2h", "5d" */
+static int
+parse_duration(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	char		 num[32];
+	size_t		 len = strlen(value);
+	uint64_t	 v, mult = 1;
+
+	if (len == 0 || len >= sizeof(num)) {
+		cfg_error(cfg, "%s: bad duration '%s'", opt->name, value);
+		return -1;
+	}
+	memcpy(num, value, len + 1);
+	switch (num[len - 1]) {
+	case 's': mult = 1; num[len - 1] = '\0'; break;
+	case 'm': mult = 60; num[len - 1] = '\0'; break;
+	case 'h': mult = 3600; num[len - 1] = '\0'; break;
+	case 'd': mult = 86400; num[len - 1] = '\0'; break;
+	}
+	if (parse_u64(num, 100ULL * 365 * 86400, &v) == -1 ||
+	    v * mult > 100ULL * 365 * 86400) {
+		cfg_error(cfg, "%s: bad duration '%s' (use e.g. 30s, 5m, 1h, 5d)",
+		    opt->name, value);
+		return -1;
+	}
+	*(long *)result = (long)(v * mult);
+	return 0;
+}
+
+/* "1048576", "512k", "100M", "1G" */
+static int
+parse_size(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	char		 num[32];
+	size_t		 len = strlen(value);
+	uint64_t	 v, mult = 1;
+
+	if (len == 0 || len >= sizeof(num)) {
+		cfg_error(cfg, "%s: bad size '%s'", opt->name, value);
+		return -1;
+	}
+	memcpy(num, value, len + 1);
+	switch (num[len - 1]) {
+	case 'k': case 'K': mult = 1024; num[len - 1] = '\0'; break;
+	case 'M': mult = 1024 * 1024; num[len - 1] = '\0'; break;
+	case 'G': mult = 1024 * 1024 * 1024; num[len - 1] = '\0'; break;
+	}
+	if (parse_u64(num, 1ULL << 40, &v) == -1 || v * mult > (1ULL << 40)) {
+		cfg_error(cfg, "%s: bad size '%s' (use e.g. 10M)", opt->name,
+		    value);
+		return -1;
+	}
+	*(long *)result = (long)(v * mult);
+	return 0;
+}
+
+static int
+parse_tls(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	if (strcmp(value, "starttls") == 0)
+		*(long *)result = TLS_MODE_STARTTLS;
+	else if (strcmp(value, "tls") == 0)
+		*(long *)result = TLS_MODE_IMPLICIT;
+	else if (strcmp(value, "none") == 0)
+		*(long *)result = TLS_MODE_NONE;
+	else {
+		cfg_error(cfg, "%s: '%s' is not one of starttls, tls, none",
+		    opt->name, value);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+validate_port(cfg_t *cfg, cfg_opt_t *opt)
+{
+	long	port = cfg_opt_getnint(opt, 0);
+
+	if (port < 1 || port > 65535) {
+		cfg_error(cfg, "port: %ld is not a TCP port", port);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+validate_timeout(cfg_t *cfg, cfg_opt_t *opt)
+{
+	long	t = cfg_opt_getnint(opt, 0);
+
+	if (t < 1 || t > 3600) {
+		cfg_error(cfg, "timeout: must be between 1s and 1h");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+validate_smarthost(cfg_t *cfg, cfg_opt_t *opt)
+{
+	cfg_t	*sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
+	const char *title = cfg_title(sec);
+
+	if (title == NULL || *title == '\0' || strpbrk(title, " \t\r\n/") ||
+	    strlen(title) > 253) {
+		cfg_error(cfg, "smarthost: '%s' is not a host name",
+		    title ? title : "");
+		return -1;
+	}
+	if (cfg_getstr(sec, "password") && cfg_getstr(sec, "password_file")) {
+		cfg_error(cfg, "smarthost %s: password and password_file "
+		    "are mutually exclusive", title);
+		return -1;
+	}
+	if ((cfg_getstr(sec, "password") || cfg_getstr(sec, "password_file")) &&
+	    cfg_getstr(sec, "user") == NULL) {
+		cfg_error(cfg, "smarthost %s: a password needs a user", title);
+		return -1;
+	}
+	if (cfg_getstr(sec, "user") && !cfg_getstr(sec, "password") &&
+	    !cfg_getstr(sec, "password_file")) {
+		cfg_error(cfg, "smarthost %s: user needs password_file or "
+		    "password", title);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+validate_path(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *p = cfg_opt_getnstr(opt, cfg_opt_size(opt) - 1);
+
+	if (p == NULL || p[0] != '/') {
+		cfg_error(cfg, "%s: '%s' is not an absolute path", opt->name,
+		    p ? p : "");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+validate_name(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *p = cfg_opt_getnstr(opt, 0);
+	const char *s;
+
+	if (p == NULL || *p == '\0' || strlen(p) > 253)
+		goto bad;
+	for (s = p; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '.'))
+			goto bad;
+	return 0;
+bad:
+	cfg_error(cfg, "%s: '%s' is not a domain name", opt->name, p ? p : "");
+	return -1;
+}
+
+int
+conf_load(const char *path, int must_exist, struct config *cf, char *why,
+    size_t whylen)
+{
+	cfg_opt_t smarthost_opts[] = {
+		CFG_INT("port", 0, CFGF_NONE),
+		CFG_INT_CB("tls", TLS_MODE_STARTTLS, CFGF_NONE, parse_tls),
+		CFG_STR("tls_trust_file", NULL, CFGF_NODEFAULT),
+		CFG_STR("user", NULL, CFGF_NODEFAULT),
+		CFG_STR("password", NULL, CFGF_NODEFAULT),
+		CFG_STR("password_file", NULL, CFGF_NODEFAULT),
+		CFG_INT_CB("timeout", 60, CFGF_NONE, parse_duration),
+		CFG_END()
+	};
+	cfg_opt_t opts[] = {
+		CFG_STR("queue_dir", RELAYQ_SPOOL_DIR, CFGF_NONE),
+		CFG_STR("domain", NULL, CFGF_NODEFAULT),
+		CFG_STR("helo_name", NULL, CFGF_NODEFAULT),
+		CFG_INT_CB("max_message_size", 128L * 1024 * 1024, CFGF_NONE,
+		    parse_size),
+		CFG_INT_CB("retry_min", 300, CFGF_NONE, parse_duration),
+		CFG_INT_CB("retry_max", 3600, CFGF_NONE, parse_duration),
+		CFG_INT_CB("lifetime", 5 * 86400, CFGF_NONE, parse_duration),
+		CFG_INT("messages_per_connection", 100, CFGF_NONE),
+		CFG_SEC("smarthost", smarthost_opts,
+		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+		CFG_END()
+	};
+	cfg_t		*cfg;
+	struct stat	 st;
+	unsigned int	 i;
+	int		 rc;
+
+	memset(cf, 0, sizeof(*cf));
+	cf->path = xstrdup(path);
+	conf_why = why;
+	conf_whylen = whylen;
+	conf_file = path;
+	conf_failed = 0;
+
+	if (stat(path, &st) == -1) {
+		if (errno == ENOENT && !must_exist) {
+			/* Run on defaults: queue everything, relay nothing. */
+			path = "/dev/null";
+		} else {
+			snprintf(why, whylen, "%s: %s", path, strerror(errno));
+			return -1;
+		}
+	} else
+		cf->file_found = 1;
+
+	cfg = cfg_init(opts, CFGF_NONE);
+	cfg_set_error_function(cfg, conf_error_cb);
+	cfg_set_validate_func(cfg, "smarthost", validate_smarthost);
+	cfg_set_validate_func(cfg, "smarthost|port", validate_port);
+	cfg_set_validate_func(cfg, "smarthost|timeout", validate_timeout);
+	cfg_set_validate_func(cfg, "smarthost|tls_trust_file", validate_path);
+	cfg_set_validate_func(cfg, "smarthost|password_file", validate_path);
+	cfg_set_validate_func(cfg, "queue_dir", validate_path);
+	cfg_set_validate_func(cfg, "domain", validate_name);
+	cfg_set_validate_func(cfg, "helo_name", validate_name);
+
+	rc = cfg_parse(cfg, path);
+	if (rc == CFG_FILE_ERROR) {
+		snprintf(why, whylen, "%s: %s", conf_file, strerror(errno));
+		cfg_free(cfg);
+		return -1;
+	}
+	if (rc != CFG_SUCCESS || conf_failed) {
+		if (!conf_failed)
+			snprintf(why, whylen, "%s: cannot parse", conf_file);
+		cfg_free(cfg);
+		return -1;
+	}
+
+	cf->queue_dir = xstrdup(cfg_getstr(cfg, "queue_dir"));
+	if (cfg_getstr(cfg, "domain"))
+		cf->domain = xstrdup(cfg_getstr(cfg, "domain"));
+	if (cfg_getstr(cfg, "helo_name"))
+		cf->helo_name = xstrdup(cfg_getstr(cfg, "helo_name"));
+	cf->max_message_size = (uint64_t)cfg_getint(cfg, "max_message_size");
+	cf->retry_min = cfg_getint(cfg, "retry_min");
+	cf->retry_max = cfg_getint(cfg, "retry_max");
+	cf->lifetime = cfg_getint(cfg, "lifetime");
+	cf->messages_per_connection = (int)cfg_getint(cfg,
+	    "messages_per_connection");
+	if (cf->retry_min < 1)
+		cf->retry_min = 1;
+	if (cf->retry_max < cf->retry_min)
+		cf->retry_max = cf->retry_min;
+	if (cf->messages_per_connection < 1)
+		cf->messages_per_connection = 1;
+
+	cf->nsmarthosts = cfg_size(cfg, "smarthost");
+	cf->smarthosts = xcalloc(cf->nsmarthosts ? cf->nsmarthosts : 1,
+	    sizeof(*cf->smarthosts));
+	for (i = 0; i < cf->nsmarthosts; i++) {
+		cfg_t *sec = cfg_getnsec(cfg, "smarthost", i);
+		struct smarthost *sh = &cf->smarthosts[i];
+		const char *s;
+
+		sh->host = xstrdup(cfg_title(sec));
+		sh->tls = (enum tls_mode)cfg_getint(sec, "tls");
+		/* The port follows the TLS mode unless it is set. */
+		sh->port = (int)cfg_getint(sec, "port");
+		if (sh->port == 0)
+			sh->port = sh->tls == TLS_MODE_IMPLICIT ? 465 : 587;
+		sh->timeout = (int)cfg_getint(sec, "timeout");
+		if ((s = cfg_getstr(sec, "tls_trust_file")))
+			sh->tls_trust_file = xstrdup(s);
+		if ((s = cfg_getstr(sec, "user")))
+			sh->user = xstrdup(s);
+		if ((s = cfg_getstr(sec, "password")))
+			sh->password = xstrdup(s);
+		if ((s = cfg_getstr(sec, "password_file")))
+			sh->password_file = xstrdup(s);
+	}
+	/* The config's own copy of an inline password goes with cfg_free;
+	 * ours is wiped in conf_free. */
+	cfg_free(cfg);
+	return 0;
+}
+
+void
+conf_free(struct config *cf)
+{
+	size_t	i;
+
+	for (i = 0; i < cf->nsmarthosts; i++) {
+		struct smarthost *sh = &cf->smarthosts[i];
+
+		free(sh->host);
+		free(sh->tls_trust_file);
+		free(sh->user);
+		if (sh->password) {
+			wipe(sh->password, strlen(sh->password));
+			free(sh->password);
+		}
+		free(sh->password_file);
+	}
+	free(cf->smarthosts);
+	free(cf->path);
+	free(cf->queue_dir);
+	free(cf->domain);
+	free(cf->helo_name);
+	memset(cf, 0, sizeof(*cf));
+}
+
+/* Who may read the file behind fd: root and runner_gid only. */
+static int
+secret_mode_ok(int fd, const char *what, gid_t runner_gid, char *why,
+    size_t whylen)
+{
+	struct stat	st;
+
+	if (fstat(fd, &st) == -1) {
+		snprintf(why, whylen, "%s: %s", what, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "%s: not a regular file", what);
+		return -1;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		snprintf(why, whylen, "%s: refusing a secret owned by uid %u "
+		    "(must be root)", what, (unsigned)st.st_uid);
+		return -1;
+	}
+	if ((st.st_mode & S_IRWXO) || (st.st_mode & S_IWGRP) ||
+	    ((st.st_mode & S_IRGRP) && st.st_gid != runner_gid &&
+	    st.st_gid != 0)) {
+		snprintf(why, whylen, "%s: refusing a secret that others can "
+		    "read or change (mode %04o, group %u): chmod 0640 and "
+		    "chgrp it to the relayq group", what,
+		    (unsigned)(st.st_mode & 07777), (unsigned)st.st_gid);
+		return -1;
+	}
+	return 0;
+}
+
+int
+conf_read_secret(const struct config *cf, const struct smarthost *sh,
+    gid_t runner_gid, char **secret, char *why, size_t whylen)
+{
+	char	 buf[SECRET_MAX + 1];
+	ssize_t	 n;
+	size_t	 len = 0;
+	int	 fd;
+
+	*secret = NULL;
+	if (sh->password) {
+		if ((fd = open(cf->path, O_RDONLY | O_CLOEXEC)) == -1) {
+			snprintf(why, whylen, "%s: %s", cf->path,
+			    strerror(errno));
+			return -1;
+		}
+		if (secret_mode_ok(fd, cf->path, runner_gid, why, whylen)) {
+			close(fd);
+			return -1;
+		}
+		close(fd);
+		*secret = xstrdup(sh->password);
+		return 0;
+	}
+	if (sh->password_file == NULL) {
+		snprintf(why, whylen, "smarthost %s: no password configured",
+		    sh->host);
+		return -1;
+	}
+	fd = open(sh->password_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1) {
+		snprintf(why, whylen, "%s: %s", sh->password_file,
+		    strerror(errno));
+		return -1;
+	}
+	if (secret_mode_ok(fd, sh->password_file, runner_gid, why, whylen)) {
+		close(fd);
+		return -1;
+	}
+	while (len < sizeof(buf) - 1) {
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(why, whylen, "%s: %s", sh->password_file,
+			    strerror(errno));
+			close(fd);
+			wipe(buf, sizeof(buf));
+			return -1;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	/* The first line is the secret; a trailing newline is not part of it. */
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (buf[0] == '\0') {
+		snprintf(why, whylen, "%s: empty password", sh->password_file);
+		return -1;
+	}
+	*secret = xstrdup(buf);
+	wipe(buf, sizeof(buf));
+	return 0;
+}
+
+const char *
+conf_domain(struct config *cf)
+{
+	char	 buf[256];
+	FILE	*fp;
+
+	if (cf->domain)
+		return cf->domain;
+	if ((fp = fopen("/etc/mailname", "re")) != NULL) {
+		if (fgets(buf, sizeof(buf), fp)) {
+			buf[strcspn(buf, " \t\r\n")] = '\0';
+			if (buf[0])
+				cf->domain = xstrdup(buf);
+		}
+		fclose(fp);
+	}
+	if (cf->domain == NULL) {
+		if (gethostname(buf, sizeof(buf) - 1) == -1 || buf[0] == '\0')
+			strcpy(buf, "localhost");
+		buf[sizeof(buf) - 1] = '\0';
+		cf->domain = xstrdup(buf);
+	}
+	return cf->domain;
+}
+
+const char *
+tls_mode_name(enum tls_mode m)
+{
+	switch (m) {
+	case TLS_MODE_STARTTLS: return "starttls";
+	case TLS_MODE_IMPLICIT: return "tls";
+	case TLS_MODE_NONE: return "none";
+	}
+	return "?";
+}

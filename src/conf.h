@@ -1,0 +1,68 @@
+/*
+ * conf - the relayq.conf file: the only module that includes <confuse.h>.
+ *
+ * conf_load() turns a file into an immutable struct config or fails with
+ * one line "FILE:LINE: what is wrong".  A missing file at the compiled-in
+ * path is not an error (relayq then queues mail and waits for a smart
+ * host); a missing file named by -C or RELAYQ_CONFIG is.
+ *
+ * Secrets are not read here: conf_read_secret() is called by the queue
+ * runner alone, just before it authenticates, and refuses a secret that
+ * anyone but root and the runner's group can read.
+ */
+#ifndef RELAYQ_CONF_H
+#define RELAYQ_CONF_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+enum tls_mode {
+	TLS_MODE_STARTTLS,
+	TLS_MODE_IMPLICIT,
+	TLS_MODE_NONE,
+};
+
+struct smarthost {
+	char		*host;
+	int		 port;
+	enum tls_mode	 tls;
+	char		*tls_trust_file;	/* NULL: the system store */
+	char		*user;			/* NULL: no AUTH */
+	char		*password;		/* inline secret, or NULL */
+	char		*password_file;
+	int		 timeout;		/* seconds, per I/O step */
+};
+
+struct config {
+	char		*path;
+	int		 file_found;
+	char		*queue_dir;
+	char		*domain;	/* NULL: /etc/mailname or host name */
+	char		*helo_name;	/* NULL: the domain */
+	uint64_t	 max_message_size;
+	int64_t		 retry_min;	/* seconds */
+	int64_t		 retry_max;
+	int64_t		 lifetime;
+	int		 messages_per_connection;
+	size_t		 nsmarthosts;
+	struct smarthost *smarthosts;
+};
+
+/* conf_load - parse path into cf.  must_exist: a missing file is an error.
+ * Returns 0, or -1 with the reason in why. */
+int	conf_load(const char *path, int must_exist, struct config *cf,
+	    char *why, size_t whylen);
+void	conf_free(struct config *cf);
+
+/* conf_read_secret - the password of sh, from password or password_file,
+ * refused unless only root and runner_gid can read where it came from.
+ * The caller wipes and frees *secret. */
+int	conf_read_secret(const struct config *cf, const struct smarthost *sh,
+	    gid_t runner_gid, char **secret, char *why, size_t whylen);
+
+/* conf_domain - the domain for unqualified addresses and Message-IDs. */
+const char *conf_domain(struct config *cf);
+
+const char *tls_mode_name(enum tls_mode);
+
+#endif

@@ -1,0 +1,502 @@
+/*
+ * runner - queue runner; see runner.h.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "envelope.h"
+#include "log.h"
+#include "pathnames.h"
+#include "runner.h"
+#include "smtp.h"
+#include "spool.h"
+#include "util.h"
+
+/* An on-demand runner lingers this long on an empty queue, so a burst of
+ * submissions is served by one runner and one connection. */
+#define LINGER_SECONDS		5
+/* Even with inotify, look at the directories this often. */
+#define RESCAN_SECONDS		300
+
+static volatile sig_atomic_t	got_flush, got_stop;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		got_flush = 1;
+	else
+		got_stop = 1;
+}
+
+struct delivery {
+	struct config		*cf;
+	struct spool		*sp;
+	struct smtp_session	 ss;
+	int			 open;
+	int			 down;		/* every relay failed this pass */
+	size_t			 relay;		/* index of the open one */
+	int			 on_conn;	/* messages on this connection */
+	char			 down_why[512];
+	int			 delivered, deferred, failed;
+};
+
+static int64_t
+backoff(const struct config *cf, int attempts)
+{
+	int64_t		delay = cf->retry_min;
+	uint32_t	r = 0;
+	int		i;
+
+	for (i = 1; i < attempts && delay < cf->retry_max; i++)
+		delay *= 2;
+	if (delay > cf->retry_max)
+		delay = cf->retry_max;
+	/* Up to 10% jitter, so a backlog does not retry in lockstep. */
+	if (delay >= 10 && random_bytes(&r, sizeof(r)) == 0)
+		delay += (int64_t)(r % (uint32_t)(delay / 10));
+	return delay;
+}
+
+static int
+open_session(struct delivery *d)
+{
+	size_t	 h;
+	char	*secret = NULL, why[512];
+
+	for (h = 0; h < d->cf->nsmarthosts; h++) {
+		const struct smarthost *sh = &d->cf->smarthosts[h];
+		const char *helo = d->cf->helo_name ? d->cf->helo_name :
+		    conf_domain(d->cf);
+
+		if (sh->user != NULL && conf_read_secret(d->cf, sh, getegid(),
+		    &secret, why, sizeof(why)) == -1) {
+			log_err("smarthost %s: %s", sh->host, why);
+			snprintf(d->down_why, sizeof(d->down_why), "%s", why);
+			continue;
+		}
+		if (smtp_open(&d->ss, sh, helo, secret, why, sizeof(why)) == 0) {
+			if (secret) {
+				wipe(secret, strlen(secret));
+				free(secret);
+			}
+			d->open = 1;
+			d->relay = h;
+			d->on_conn = 0;
+			log_debug("connected to %s:%d%s%s", sh->host, sh->port,
+			    d->ss.tlsdesc[0] ? " with " : "", d->ss.tlsdesc);
+			return 0;
+		}
+		if (secret) {
+			wipe(secret, strlen(secret));
+			free(secret);
+			secret = NULL;
+		}
+		log_warn("%s", why);
+		snprintf(d->down_why, sizeof(d->down_why), "%s", why);
+	}
+	d->down = 1;
+	return -1;
+}
+
+static void
+close_session(struct delivery *d)
+{
+	if (d->open)
+		smtp_close(&d->ss);
+	d->open = 0;
+}
+
+static const char *
+relay_name(struct delivery *d, char *buf, size_t len)
+{
+	if (!d->open && d->cf->nsmarthosts == 0)
+		return "none";
+	snprintf(buf, len, "%s:%d", d->cf->smarthosts[d->relay].host,
+	    d->cf->smarthosts[d->relay].port);
+	return buf;
+}
+
+/*
+ * Deliver one message if it is due (or flush says so) and record its
+ * recipients' fates.  Returns when it falls due next, -1 if it left the
+ * queue.
+ */
+static int64_t
+deliver_one(struct delivery *d, const char *id, time_t now, int flush)
+{
+	struct envelope		 env;
+	struct qstate		 qs;
+	struct smtp_rcpt	*rc;
+	struct smtp_msg		 m;
+	size_t			*map, i, n = 0, pending = 0, failed = 0;
+	char			 why[512], relay[300], esc[300];
+	int64_t			 next = -1;
+	int			 fd, broken = 0;
+
+	if (spool_open_message(d->sp, id, &fd, &env, why, sizeof(why)) == -1) {
+		if (errno != ENOENT) {
+			log_err("%s: unreadable queue file: %s; moving it to "
+			    "failed", id, why);
+			(void)spool_fail(d->sp, id);
+		}
+		return -1;
+	}
+	state_read(d->sp, id, env.nrcpts, &qs);
+	if (!flush && qs.next > (int64_t)now) {
+		next = qs.next;
+		close(fd);
+		state_free(&qs);
+		envelope_free(&env);
+		return next;
+	}
+	rc = xcalloc(env.nrcpts, sizeof(*rc));
+	map = xcalloc(env.nrcpts, sizeof(*map));
+	for (i = 0; i < env.nrcpts; i++)
+		if (qs.status[i] == RCPT_PENDING) {
+			rc[n].addr = env.rcpts[i];
+			map[n++] = i;
+		}
+
+	if (n > 0 && !d->open && !d->down)
+		open_session(d);
+	if (n > 0 && d->open) {
+		m.sender = env.sender;
+		m.rcpts = rc;
+		m.nrcpts = n;
+		m.fd = fd;
+		m.off = env.msg_offset;
+		m.len = env.msg_len;
+		if (smtp_send(&d->ss, &m, why, sizeof(why)) == -1) {
+			broken = 1;
+			log_warn("%s: %s", id, why);
+		}
+		relay_name(d, relay, sizeof(relay));
+		if (broken)
+			close_session(d);
+		else if (++d->on_conn >= d->cf->messages_per_connection)
+			close_session(d);
+	} else {
+		snprintf(why, sizeof(why), "%s", d->down_why);
+		snprintf(relay, sizeof(relay), "none");
+	}
+	qs.attempts++;
+	for (i = 0; i < n; i++) {
+		size_t		 idx = map[i];
+		const char	*text = rc[i].code ? rc[i].reply : why;
+		const char	*status;
+
+		if (rc[i].code / 100 == 2) {
+			qs.status[idx] = RCPT_DELIVERED;
+			status = "sent";
+		} else if (rc[i].code / 100 == 5) {
+			qs.status[idx] = RCPT_FAILED;
+			status = "bounced";
+		} else
+			status = "deferred";
+		if (qs.status[idx] != RCPT_PENDING) {
+			free(qs.reply[idx]);
+			qs.reply[idx] = xstrdup(text);
+		}
+		escape_text(esc, sizeof(esc), env.rcpts[idx],
+		    strlen(env.rcpts[idx]));
+		log_info("%s: to=<%s>, relay=%s, delay=%" PRId64 "s, "
+		    "attempt=%d, status=%s (%s)", id, esc, relay,
+		    (int64_t)now - env.arrival, qs.attempts, status, text);
+		if (qs.status[idx] == RCPT_PENDING)
+			snprintf(qs.error, sizeof(qs.error), "%s", text);
+	}
+	for (i = 0; i < env.nrcpts; i++) {
+		if (qs.status[i] == RCPT_PENDING)
+			pending++;
+		else if (qs.status[i] == RCPT_FAILED)
+			failed++;
+	}
+	if (pending > 0 && (int64_t)now - env.arrival > d->cf->lifetime) {
+		for (i = 0; i < env.nrcpts; i++)
+			if (qs.status[i] == RCPT_PENDING) {
+				qs.status[i] = RCPT_FAILED;
+				free(qs.reply[i]);
+				qs.reply[i] = xstrdup("expired in queue");
+			}
+		log_err("%s: expired after %" PRId64 "s in the queue; last "
+		    "error: %s", id, (int64_t)now - env.arrival, qs.error);
+		pending = 0;
+		failed = 1;
+	}
+	if (pending == 0) {
+		if (failed == 0) {
+			if (spool_finish(d->sp, id) == -1)
+				log_err("%s: cannot remove delivered message: "
+				    "%s", id, strerror(errno));
+			d->delivered++;
+		} else {
+			snprintf(qs.error, sizeof(qs.error), "permanent "
+			    "failure for %zu recipient%s", failed,
+			    failed == 1 ? "" : "s");
+			qs.next = 0;
+			if (state_write(d->sp, id, &qs) == -1 ||
+			    spool_fail(d->sp, id) == -1)
+				log_err("%s: cannot move to failed: %s", id,
+				    strerror(errno));
+			log_warn("%s: moved to failed (%zu recipient%s "
+			    "refused)", id, failed, failed == 1 ? "" : "s");
+			d->failed++;
+		}
+	} else {
+		qs.next = (int64_t)now + backoff(d->cf, qs.attempts);
+		next = qs.next;
+		if (state_write(d->sp, id, &qs) == -1)
+			log_err("%s: cannot record delivery state: %s", id,
+			    strerror(errno));
+		d->deferred++;
+	}
+	close(fd);
+	free(map);
+	free(rc);
+	state_free(&qs);
+	envelope_free(&env);
+	return next;
+}
+
+/*
+ * One pass over the queue.  Returns -1 when nothing is left to deliver,
+ * else the earliest time a deferred message falls due.
+ */
+static int64_t
+deliver_pass(struct config *cf, struct spool *sp, int flush)
+{
+	static int		 warned_unconfigured;
+	struct delivery		 d;
+	char			**ids;
+	size_t			 n, i;
+	int64_t			 earliest = -1, next;
+
+	spool_pickup(sp);
+	if (spool_list(sp, &ids, &n) == -1) {
+		log_err("cannot list %s/queue: %s", sp->dir, strerror(errno));
+		return -1;
+	}
+	if (n > 0 && cf->nsmarthosts == 0) {
+		if (!warned_unconfigured++)
+			log_warn("no smart host configured in %s: %zu "
+			    "message%s wait in the queue", cf->path, n,
+			    n == 1 ? "" : "s");
+		spool_list_free(ids, n);
+		return -1;
+	}
+	memset(&d, 0, sizeof(d));
+	d.cf = cf;
+	d.sp = sp;
+	for (i = 0; i < n && !got_stop; i++) {
+		next = deliver_one(&d, ids[i], time(NULL), flush);
+		if (next > 0 && (earliest == -1 || next < earliest))
+			earliest = next;
+	}
+	close_session(&d);
+	if (d.delivered + d.deferred + d.failed > 0)
+		log_info("queue run: %d delivered, %d deferred, %d failed",
+		    d.delivered, d.deferred, d.failed);
+	spool_list_free(ids, n);
+	return earliest;
+}
+
+static int
+watch_intake(struct spool *sp)
+{
+	char	path[PATH_MAX];
+	int	fd;
+
+	fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	if (fmt(path, sizeof(path), "%s/intake", sp->dir) == -1 ||
+	    inotify_add_watch(fd, path, IN_MOVED_TO) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Sleep until new mail, a signal, or the deadline (unix seconds). */
+static void
+wait_for_work(int inofd, int64_t until, const sigset_t *allow)
+{
+	struct pollfd	pfd;
+	struct timespec	ts;
+	char		buf[4096];
+	int64_t		left = until - (int64_t)time(NULL);
+
+	if (left <= 0)
+		return;
+	ts.tv_sec = left;
+	ts.tv_nsec = 0;
+	pfd.fd = inofd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	if (ppoll(&pfd, inofd == -1 ? 0 : 1, &ts, allow) > 0)
+		while (read(inofd, buf, sizeof(buf)) > 0)
+			;
+}
+
+int
+runner_run(struct config *cf, const struct runner_opts *o)
+{
+	struct spool		 sp;
+	struct sigaction	 sa;
+	sigset_t		 block, allow;
+	char			 why[512];
+	int64_t			 next, until;
+	int			 inofd = -1, rc, flush = o->flush;
+
+	if (spool_open(&sp, cf->queue_dir, 1, why, sizeof(why)) == -1) {
+		log_err("%s", why);
+		return EX_CANTCREAT;
+	}
+	if ((rc = spool_lock(&sp)) != 0) {
+		pid_t holder;
+
+		if (rc == -1) {
+			log_err("cannot lock %s: %s", sp.dir, strerror(errno));
+			spool_close(&sp);
+			return EX_TEMPFAIL;
+		}
+		holder = spool_lock_holder(&sp);
+		if (flush && holder > 0 && kill(holder, SIGUSR1) == 0)
+			log_info("asked the running queue runner (pid %ld) to "
+			    "flush the queue", (long)holder);
+		else if (o->mode != RUNNER_ON_DEMAND)
+			log_info("another queue runner is at work%s",
+			    holder > 0 ? "" : " (no pid)");
+		spool_close(&sp);
+		return EX_OK;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	/* Signals only interrupt the sleep, never a delivery step. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &allow);
+	sigdelset(&allow, SIGUSR1);
+	sigdelset(&allow, SIGTERM);
+	sigdelset(&allow, SIGINT);
+	sigdelset(&allow, SIGHUP);
+	if (o->mode != RUNNER_ONCE)
+		inofd = watch_intake(&sp);
+
+	for (;;) {
+		got_flush = 0;
+		next = deliver_pass(cf, &sp, flush);
+		flush = 0;
+		if (got_stop)
+			break;
+		if (got_flush) {
+			flush = 1;
+			continue;
+		}
+		if (o->mode == RUNNER_ONCE) {
+			if (spool_intake_pending(&sp))
+				continue;
+			break;
+		}
+		if (next == -1 && o->mode == RUNNER_ON_DEMAND) {
+			/* Linger for more mail, then leave; new mail that
+			 * raced our unlock is caught by the recheck. */
+			wait_for_work(inofd, (int64_t)time(NULL) +
+			    LINGER_SECONDS, &allow);
+			if (got_stop)
+				break;
+			if (spool_intake_pending(&sp) || got_flush) {
+				flush = got_flush;
+				continue;
+			}
+			spool_unlock(&sp);
+			if (spool_intake_pending(&sp) && spool_lock(&sp) == 0)
+				continue;
+			break;
+		}
+		until = (int64_t)time(NULL) + RESCAN_SECONDS;
+		if (next != -1 && next < until)
+			until = next;
+		wait_for_work(inofd, until, &allow);
+		if (got_stop)
+			break;
+		if (got_flush)
+			flush = 1;
+	}
+	if (inofd != -1)
+		close(inofd);
+	spool_close(&sp);
+	return EX_OK;
+}
+
+int
+runner_take_identity(int override, char *why, size_t whylen)
+{
+	struct passwd	*pw;
+	uid_t		 ruid = getuid(), euid = geteuid();
+	gid_t		 rgid = getgid(), egid = getegid();
+
+	if (override) {
+		/* A configuration of the caller's choosing gets nothing but
+		 * the caller's own rights. */
+		if (setresgid(rgid, rgid, rgid) == -1 ||
+		    setresuid(ruid, ruid, ruid) == -1) {
+			snprintf(why, whylen, "cannot drop privileges: %s",
+			    strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (euid == 0) {
+		if ((pw = getpwnam(RELAYQ_USER)) == NULL) {
+			snprintf(why, whylen, "the account %s does not exist "
+			    "(create it, or run with -C as a test)",
+			    RELAYQ_USER);
+			return -1;
+		}
+		if (setgroups(0, NULL) == -1 ||
+		    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
+		    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1) {
+			snprintf(why, whylen, "cannot become %s: %s",
+			    RELAYQ_USER, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	/* Set-id run started by an ordinary user: become the runner
+	 * account for good, so the caller can neither signal nor trace us. */
+	if (setresgid(egid, egid, egid) == -1 ||
+	    setresuid(euid, euid, euid) == -1) {
+		snprintf(why, whylen, "cannot settle identity: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,210 @@
+/*
+ * sendmail - the drop-in /usr/sbin/sendmail front end (also mailq and
+ * newaliases by name).
+ *
+ * Installed setgid to the submission group; priv_init() lowers that group
+ * before anything else, so options, environment and the message are all
+ * handled with the caller's own rights.  The group comes back only inside
+ * intake_create/commit/abort.  -C and RELAYQ_CONFIG drop it for good.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "envelope.h"
+#include "log.h"
+#include "pathnames.h"
+#include "privilege.h"
+#include "queue_list.h"
+#include "submit.h"
+
+enum mode {
+	MODE_DELIVER,		/* -bm, the default */
+	MODE_LIST,		/* -bp, mailq */
+	MODE_ALIASES,		/* -bi, newaliases */
+	MODE_FLUSH,		/* -q */
+};
+
+static const char *progname = "sendmail";
+
+static void __attribute__((noreturn, format(printf, 2, 3)))
+fail(int code, const char *f, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, f);
+	vfprintf(stderr, f, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+/* Options that take an argument, glued ("-fme") or separate ("-f me"). */
+static const char *
+option_argument(char **argv, int *ip, const char *rest, char opt)
+{
+	if (*rest)
+		return rest;
+	if (argv[*ip + 1] == NULL)
+		fail(EX_USAGE, "option -%c requires an argument", opt);
+	return argv[++*ip];
+}
+
+int
+main(int argc, char **argv)
+{
+	struct submission	 s;
+	struct config		 cf;
+	enum mode		 mode = MODE_DELIVER;
+	const char		*config_path = RELAYQ_CONFIG_PATH, *override;
+	const char		*runner = RELAYQ_RUNNER_PATH, *base;
+	char			 why[1024], id[QUEUE_ID_LEN + 1];
+	int			 i, code, verbose = 0;
+
+	priv_init();
+	sanitize_stdio();
+	limit_core();
+
+	memset(&s, 0, sizeof(s));
+	if (argc > 0 && argv[0] != NULL) {
+		base = strrchr(argv[0], '/');
+		base = base ? base + 1 : argv[0];
+		if (strcmp(base, "mailq") == 0)
+			mode = MODE_LIST;
+		else if (strcmp(base, "newaliases") == 0)
+			mode = MODE_ALIASES;
+	}
+	override = getenv("RELAYQ_CONFIG");
+	if (override != NULL && *override == '\0')
+		override = NULL;
+
+	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
+		const char *p = argv[i] + 1;
+
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
+		/* Flags cluster ("-ti"); an option with an argument ends
+		 * the cluster. */
+		for (; *p; p++) {
+			const char	*arg;
+			char		 opt = *p;
+
+			switch (opt) {
+			case 't':
+				s.extract = 1;
+				continue;
+			case 'i':
+				s.ignore_dots = 1;
+				continue;
+			case 'v':
+				verbose = 1;
+				continue;
+			case 'm':	/* me too: always, nothing to expand */
+			case 'n':	/* no aliasing */
+			case 'U':	/* initial user submission */
+			case 'G':	/* gateway submission */
+				continue;
+			case 'f':
+			case 'r':
+				s.sender = option_argument(argv, &i, p + 1,
+				    opt);
+				break;
+			case 'F':
+				s.fullname = option_argument(argv, &i, p + 1,
+				    opt);
+				break;
+			case 'C':
+				override = option_argument(argv, &i, p + 1,
+				    opt);
+				break;
+			case 'o':
+				arg = option_argument(argv, &i, p + 1, opt);
+				if (arg[0] == 'i' && arg[1] == '\0')
+					s.ignore_dots = 1;
+				break;
+			case 'B':	/* body type: 7BIT, 8BITMIME */
+			case 'N':	/* DSN notify */
+			case 'R':	/* DSN return */
+			case 'V':	/* envelope id */
+			case 'L':	/* syslog tag */
+			case 'O':	/* option=value */
+			case 'h':	/* hop count */
+			case 'X':	/* traffic log: never written */
+				(void)option_argument(argv, &i, p + 1, opt);
+				break;
+			case 'A':	/* -Ac / -Am: which config, ignored */
+				break;
+			case 'b':
+				arg = p + 1;
+				if (strcmp(arg, "m") == 0)
+					mode = MODE_DELIVER;
+				else if (strcmp(arg, "p") == 0)
+					mode = MODE_LIST;
+				else if (strcmp(arg, "i") == 0)
+					mode = MODE_ALIASES;
+				else
+					fail(EX_USAGE, "mode -b%s is not "
+					    "supported", arg);
+				break;
+			case 'q':
+				/* -q, -q30m, -qf: flush now; intervals mean
+				 * nothing to an on-demand runner. */
+				mode = MODE_FLUSH;
+				break;
+			default:
+				fail(EX_USAGE, "unknown option -%c", opt);
+			}
+			break;
+		}
+	}
+
+	if (override != NULL) {
+		/* Someone else's configuration gets no group of ours. */
+		priv_drop();
+		config_path = override;
+		if (getenv("RELAYQ_RUNNER") && *getenv("RELAYQ_RUNNER"))
+			runner = getenv("RELAYQ_RUNNER");
+	}
+	if (conf_load(config_path, override != NULL, &cf, why,
+	    sizeof(why)) == -1)
+		fail(EX_CONFIG, "%s", why);
+
+	switch (mode) {
+	case MODE_LIST:
+		code = queue_list_print(&cf, stdout, why, sizeof(why));
+		if (code != EX_OK)
+			fail(code, "%s", why);
+		return EX_OK;
+	case MODE_ALIASES:
+		/* No aliases file is supported yet: nothing to rebuild. */
+		return EX_OK;
+	case MODE_FLUSH:
+		submit_start_runner(cf.queue_dir, runner, override);
+		return EX_OK;
+	case MODE_DELIVER:
+		break;
+	}
+
+	s.rcpts = argv + i;
+	s.nrcpts = argc - i;
+	code = submit_message(&cf, &s, STDIN_FILENO, id, why, sizeof(why));
+	if (code != EX_OK)
+		fail(code, "%s", why);
+	if (verbose)
+		fprintf(stderr, "%s: queued as %s\n", progname, id);
+	submit_start_runner(cf.queue_dir, runner, override);
+	conf_free(&cf);
+	return EX_OK;
+}

@@ -1,0 +1,87 @@
+/*
+ * smtp - the SMTP client (RFC 5321) that talks to a smart host: greeting,
+ * EHLO, STARTTLS (RFC 3207) or implicit TLS (RFC 8314), AUTH PLAIN/LOGIN
+ * (RFC 4954), then any number of transactions with PIPELINING (RFC 2920)
+ * when offered.
+ *
+ * Promises: with TLS required, no AUTH and no message byte is sent unless
+ * the handshake verified the relay; credentials never go out in clear
+ * unless tls = none says so; the message leaves in canonical form (every
+ * line end CRLF, bare CR and LF turned into line ends, lines over 998
+ * octets broken, dot-stuffing applied last), so no content can end DATA
+ * early.  Failures are classified where they are seen.
+ */
+#ifndef RELAYQ_SMTP_H
+#define RELAYQ_SMTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "conf.h"
+#include "net.h"
+
+#define SMTP_LINE_MAX	998	/* RFC 5321 4.5.3.1.6, without CRLF */
+
+struct smtp_caps {
+	int		starttls, pipelining, eightbitmime, smtputf8, dsn;
+	int		auth, auth_plain, auth_login;
+	int		size;
+	uint64_t	size_max;
+};
+
+struct smtp_session {
+	struct conn		 c;
+	struct smtp_caps	 caps;
+	const struct smarthost	*sh;
+	int			 tls_active;
+	int			 dirty;		/* a transaction needs RSET */
+	char			 tlsdesc[128];
+};
+
+struct smtp_rcpt {
+	const char	*addr;
+	int		 code;		/* final: 0 = no answer */
+	char		 reply[300];	/* "CODE text", printable */
+};
+
+struct smtp_msg {
+	const char		*sender;
+	struct smtp_rcpt	*rcpts;
+	size_t			 nrcpts;
+	int			 fd;
+	uint64_t		 off, len;
+};
+
+/* smtp_open - connect and make the session ready for transactions.
+ * secret may be NULL when sh has no user.  0, or -1 with why (always a
+ * temporary failure: the relay, not the message, is at fault). */
+int	smtp_open(struct smtp_session *, const struct smarthost *sh,
+	    const char *helo, const char *secret, char *why, size_t whylen);
+/* smtp_send - one transaction.  Each recipient gets the code that decides
+ * its fate: its RCPT reply if that was not 2xx, else the reply to the
+ * message data.  0: the session can carry another message; -1: it broke
+ * (why), and recipients without a code were not answered. */
+int	smtp_send(struct smtp_session *, struct smtp_msg *, char *why,
+	    size_t whylen);
+/* smtp_close - QUIT (best effort) and close. */
+void	smtp_close(struct smtp_session *);
+
+/* smtp_canon - the DATA transform, exposed for tests: feed bytes, get
+ * canonical, dot-stuffed output through emit. */
+struct smtp_canon {
+	int	 pending_cr;
+	int	 in_header;
+	size_t	 col;
+	int	(*emit)(void *arg, const char *buf, size_t len);
+	void	*arg;
+	char	 out[8192];
+	size_t	 outlen;
+};
+void	smtp_canon_init(struct smtp_canon *,
+	    int (*emit)(void *, const char *, size_t), void *arg);
+int	smtp_canon_feed(struct smtp_canon *, const char *buf, size_t len);
+/* smtp_canon_finish - end the last line and add the final ".\r\n". */
+int	smtp_canon_finish(struct smtp_canon *);
+
+#endif

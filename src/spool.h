@@ -1,0 +1,103 @@
+/*
+ * spool - the queue directory and every step that changes it.
+ *
+ *	<dir>/lock		runner lock (flock), holds the runner's pid
+ *	<dir>/intake/		1770 relayq:relayqdrop: t.<id> being written,
+ *				m.<id> committed by a submission, untrusted
+ *	<dir>/queue/		0750 relayq:relayq: <id> messages the runner
+ *				has checked, <id>.state their delivery state
+ *	<dir>/failed/		permanent failures, kept for the admin
+ *	<dir>/corrupt/		intake files that failed the checks
+ *
+ * Promises: intake_commit() returns 0 only once the message file and its
+ * directory entry are on disk; a t.<id> file is either still locked by a
+ * live writer or debris that spool_pickup() deletes; every file that
+ * reaches queue/ passed envelope_read() and the ownership checks; a
+ * state file is replaced atomically, never edited in place.
+ */
+#ifndef RELAYQ_SPOOL_H
+#define RELAYQ_SPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "envelope.h"
+
+struct intake {
+	int	dirfd;
+	int	fd;
+	char	id[QUEUE_ID_LEN + 1];
+	char	tmpname[QUEUE_ID_LEN + 3];
+};
+
+/* intake_create - open a new exclusive, locked t.<id> in <dir>/intake.
+ * Returns 0, or -1 with errno and a reason. */
+int	intake_create(struct intake *, const char *spooldir, char *why,
+	    size_t whylen);
+/* intake_commit - fsync, rename to m.<id>, fsync the directory, close. */
+int	intake_commit(struct intake *, char *why, size_t whylen);
+/* intake_abort - remove the t.<id> file and close; never fails. */
+void	intake_abort(struct intake *);
+
+/* runner_active - does some process hold the runner lock of spooldir? */
+int	runner_active(const char *spooldir);
+
+struct spool {
+	char	*dir;
+	int	 rootfd, intakefd, queuefd, failedfd, corruptfd;
+	int	 lockfd;
+};
+
+enum rcpt_status {
+	RCPT_PENDING = 0,
+	RCPT_DELIVERED = 'D',
+	RCPT_FAILED = 'F',
+};
+
+#define STATE_ERROR_MAX	512
+
+struct qstate {
+	int	 attempts;
+	int64_t	 next;		/* unix seconds; 0 = due now */
+	char	 error[STATE_ERROR_MAX];	/* last error, printable */
+	size_t	 nrcpts;
+	unsigned char *status;	/* enum rcpt_status per recipient */
+	char	**reply;	/* relay's reply for done recipients */
+};
+
+/* spool_open - open (creating if asked and allowed) the layout. */
+int	spool_open(struct spool *, const char *dir, int create, char *why,
+	    size_t whylen);
+void	spool_close(struct spool *);
+/* spool_lock - take the runner lock; 0 taken, 1 busy, -1 error. */
+int	spool_lock(struct spool *);
+void	spool_unlock(struct spool *);
+/* spool_lock_holder - pid written by the current lock holder, or -1. */
+pid_t	spool_lock_holder(struct spool *);
+
+/* spool_pickup - move checked m.<id> files into queue/, quarantine bad
+ * ones, delete abandoned t.<id>.  Returns how many it queued. */
+int	spool_pickup(struct spool *);
+/* spool_intake_pending - is there an m.<id> waiting in intake/? */
+int	spool_intake_pending(struct spool *);
+
+/* spool_list - the ids in queue/, sorted (= by arrival). */
+int	spool_list(struct spool *, char ***ids, size_t *n);
+void	spool_list_free(char **ids, size_t n);
+
+/* spool_open_message - open and parse queue/<id>. */
+int	spool_open_message(struct spool *, const char *id, int *fd,
+	    struct envelope *, char *why, size_t whylen);
+
+int	state_read(struct spool *, const char *id, size_t nrcpts,
+	    struct qstate *);
+int	state_write(struct spool *, const char *id, const struct qstate *);
+void	state_free(struct qstate *);
+
+/* spool_finish - delivered to all: remove message and state. */
+int	spool_finish(struct spool *, const char *id);
+/* spool_fail - move message and state to failed/. */
+int	spool_fail(struct spool *, const char *id);
+
+#endif

@@ -1,0 +1,580 @@
+/*
+ * submit - from stdin to a durable queue file; see submit.h.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "address.h"
+#include "envelope.h"
+#include "header.h"
+#include "spool.h"
+#include "submit.h"
+#include "util.h"
+
+#define IO_BUFSIZE	65536
+
+struct reader {
+	int	 fd;
+	char	 buf[IO_BUFSIZE];
+	size_t	 start, end;
+	int	 eof;
+};
+
+struct writer {
+	int		fd;
+	char		buf[IO_BUFSIZE];
+	size_t		len;
+	uint64_t	total;		/* message bytes written */
+	uint64_t	max;
+};
+
+struct rcpt_ctx {
+	struct envelope	*env;
+	const char	*domain;
+	char		*why;
+	size_t		 whylen;
+	int		 code;
+};
+
+/*
+ * The next line, through its LF; a line longer than the buffer comes
+ * back in buffer-sized pieces (the caller tracks that with the missing
+ * LF).  0 at end of input, -1 on a read error.
+ */
+static ssize_t
+reader_line(struct reader *r, const char **line)
+{
+	char	*nl;
+	ssize_t	 n;
+	size_t	 len;
+
+	for (;;) {
+		nl = memchr(r->buf + r->start, '\n', r->end - r->start);
+		if (nl != NULL || (r->eof && r->end > r->start) ||
+		    (r->start == 0 && r->end == sizeof(r->buf))) {
+			*line = r->buf + r->start;
+			len = nl ? (size_t)(nl + 1 - *line) : r->end - r->start;
+			r->start += len;
+			return (ssize_t)len;
+		}
+		if (r->eof)
+			return 0;
+		if (r->start > 0) {
+			memmove(r->buf, r->buf + r->start, r->end - r->start);
+			r->end -= r->start;
+			r->start = 0;
+		}
+		n = read(r->fd, r->buf + r->end, sizeof(r->buf) - r->end);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			r->eof = 1;
+		r->end += (size_t)n;
+	}
+}
+
+static int
+writer_flush(struct writer *w)
+{
+	if (w->len > 0 && write_all(w->fd, w->buf, w->len) == -1)
+		return -1;
+	w->len = 0;
+	return 0;
+}
+
+/* Message bytes; the envelope head is written before, uncounted. */
+static int
+writer_put(struct writer *w, const void *p, size_t len)
+{
+	w->total += len;
+	if (w->max && w->total > w->max) {
+		errno = EFBIG;
+		return -1;
+	}
+	if (w->len + len > sizeof(w->buf)) {
+		if (writer_flush(w) == -1)
+			return -1;
+		if (len > sizeof(w->buf))
+			return write_all(w->fd, p, len);
+	}
+	memcpy(w->buf + w->len, p, len);
+	w->len += len;
+	return 0;
+}
+
+static int
+is_lone_dot(const char *line, size_t len)
+{
+	return (len == 2 && memcmp(line, ".\n", 2) == 0) ||
+	    (len == 3 && memcmp(line, ".\r\n", 3) == 0) ||
+	    (len == 1 && line[0] == '.');
+}
+
+static int
+is_blank(const char *line, size_t len)
+{
+	return (len == 1 && line[0] == '\n') ||
+	    (len == 2 && line[0] == '\r' && line[1] == '\n');
+}
+
+static int
+add_rcpt_cb(const char *addr, void *arg)
+{
+	struct rcpt_ctx	*c = arg;
+	char		 q[ADDRESS_MAX + 1], reason[200], esc[300];
+
+	if (address_check(addr, reason, sizeof(reason)) == -1 ||
+	    address_qualify(addr, c->domain, q, sizeof(q), reason,
+	    sizeof(reason)) == -1) {
+		escape_text(esc, sizeof(esc), addr, strlen(addr));
+		snprintf(c->why, c->whylen, "bad recipient address \"%s\": %s",
+		    esc, reason);
+		c->code = EX_DATAERR;
+		return -1;
+	}
+	if (envelope_has_rcpt(c->env, q))
+		return 0;
+	if (envelope_add_rcpt(c->env, q) == -1) {
+		snprintf(c->why, c->whylen, "too many recipients (limit %d)",
+		    ENVELOPE_RCPT_MAX);
+		c->code = EX_DATAERR;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+add_rcpt_list(struct rcpt_ctx *c, const char *what, const char *value,
+    size_t len)
+{
+	char	reason[200];
+
+	if (address_list_parse(value, len, add_rcpt_cb, c, reason,
+	    sizeof(reason)) != 0) {
+		if (c->code == 0) {
+			snprintf(c->why, c->whylen, "cannot parse %s: %s",
+			    what, reason);
+			c->code = EX_DATAERR;
+		}
+		return -1;
+	}
+	return 0;
+}
+
+static int
+make_sender(struct config *cf, const struct submission *s,
+    const struct passwd *pw, char *out, size_t outlen, char *why,
+    size_t whylen)
+{
+	const char	*domain = conf_domain(cf);
+	char		 addr[ADDRESS_MAX + 1], reason[200], esc[300];
+	size_t		 len;
+
+	if (s->sender == NULL) {
+		if (fmt(out, outlen, "%s@%s", pw ? pw->pw_name : "nobody",
+		    domain) == -1) {
+			snprintf(why, whylen, "sender address too long");
+			return -1;
+		}
+		return 0;
+	}
+	len = strlen(s->sender);
+	if (len >= 2 && s->sender[0] == '<' && s->sender[len - 1] == '>') {
+		len -= 2;
+		if (len > ADDRESS_MAX)
+			len = ADDRESS_MAX + 1;	/* fails the check below */
+		snprintf(addr, sizeof(addr), "%.*s", (int)len, s->sender + 1);
+	} else if (fmt(addr, sizeof(addr), "%s", s->sender) == -1)
+		snprintf(addr, sizeof(addr), "%.*s", ADDRESS_MAX, s->sender);
+	if (addr[0] == '\0') {
+		out[0] = '\0';		/* null sender, as for bounces */
+		return 0;
+	}
+	if (strlen(s->sender) > ADDRESS_MAX + 2 ||
+	    address_check(addr, reason, sizeof(reason)) == -1 ||
+	    address_qualify(addr, domain, out, outlen, reason,
+	    sizeof(reason)) == -1) {
+		escape_text(esc, sizeof(esc), s->sender, strlen(s->sender));
+		snprintf(why, whylen, "bad sender address \"%s\": %s", esc,
+		    reason);
+		return -1;
+	}
+	return 0;
+}
+
+/* A display name as a quoted string, or an encoded word when it is not
+ * ASCII (RFC 2047). */
+static void
+format_display_name(const char *name, char *out, size_t outlen)
+{
+	char		 b64[400];
+	const char	*p;
+	size_t		 o = 0;
+	int		 ascii = 1;
+
+	for (p = name; *p; p++)
+		if ((unsigned char)*p >= 0x80 || (unsigned char)*p < 0x20)
+			ascii = 0;
+	if (!ascii) {
+		if (strlen(name) > 200 ||
+		    base64_encode(name, strlen(name), b64, sizeof(b64)) == -1)
+			b64[0] = '\0';
+		snprintf(out, outlen, "=?UTF-8?B?%s?=", b64);
+		return;
+	}
+	if (outlen < 3) {
+		out[0] = '\0';
+		return;
+	}
+	out[o++] = '"';
+	for (p = name; *p && o + 3 < outlen; p++) {
+		if (*p == '"' || *p == '\\')
+			out[o++] = '\\';
+		out[o++] = *p;
+	}
+	out[o++] = '"';
+	out[o] = '\0';
+}
+
+static int
+write_added_headers(struct writer *w, struct config *cf,
+    const struct submission *s, const struct passwd *pw, const char *id,
+    const char *sender, int has_date, int has_msgid, int has_from)
+{
+	char		 line[1200], name[600], gecos[256];
+	struct tm	 tm;
+	time_t		 now;
+	int		 n;
+
+	if (!has_date) {
+		now = time(NULL);
+		localtime_r(&now, &tm);
+		n = (int)strftime(line, sizeof(line),
+		    "Date: %a, %d %b %Y %H:%M:%S %z\n", &tm);
+		if (n == 0 || writer_put(w, line, (size_t)n) == -1)
+			return -1;
+	}
+	if (!has_msgid) {
+		n = snprintf(line, sizeof(line), "Message-ID: <%s@%s>\n", id,
+		    conf_domain(cf));
+		if (n < 0 || (size_t)n >= sizeof(line) ||
+		    writer_put(w, line, (size_t)n) == -1)
+			return -1;
+	}
+	if (!has_from) {
+		const char *full = s->fullname;
+		char user[ADDRESS_MAX + 1];
+
+		if (full == NULL && pw && pw->pw_gecos) {
+			snprintf(gecos, sizeof(gecos), "%s", pw->pw_gecos);
+			gecos[strcspn(gecos, ",")] = '\0';
+			full = gecos;
+		}
+		if (sender[0] == '\0') {
+			snprintf(user, sizeof(user), "%s@%s",
+			    pw ? pw->pw_name : "nobody", conf_domain(cf));
+			sender = user;
+		}
+		if (full && *full) {
+			format_display_name(full, name, sizeof(name));
+			n = snprintf(line, sizeof(line), "From: %s <%s>\n",
+			    name, sender);
+		} else
+			n = snprintf(line, sizeof(line), "From: %s\n", sender);
+		if (n < 0 || (size_t)n >= sizeof(line) ||
+		    writer_put(w, line, (size_t)n) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+io_failure(char *why, size_t whylen, const char *what, int err)
+{
+	if (err == EFBIG) {
+		snprintf(why, whylen, "message too large");
+		return EX_DATAERR;
+	}
+	snprintf(why, whylen, "%s: %s", what, strerror(err));
+	return EX_TEMPFAIL;
+}
+
+int
+submit_message(struct config *cf, const struct submission *s, int fd,
+    char *idout, char *why, size_t whylen)
+{
+	struct reader	*r;
+	struct writer	*w;
+	struct envelope	 env;
+	struct intake	 in;
+	struct rcpt_ctx	 rc;
+	struct passwd	*pw;
+	struct header_field f;
+	const char	*line, *pending = NULL;
+	char		*hdr = NULL, *head, sender[ADDRESS_MAX + 1];
+	char		 trailer[ENVELOPE_TRAILER_LEN + 1];
+	size_t		 hdrlen = 0, hdrcap = 0, pendlen = 0, pos, headlen;
+	ssize_t		 len;
+	unsigned long	 lineno = 0;
+	int		 midline = 0, was_mid, blank = 0, done = 0, code;
+	int		 has_date = 0, has_msgid = 0, has_from = 0, i;
+
+	memset(&env, 0, sizeof(env));
+	in.fd = in.dirfd = -1;
+	r = xcalloc(1, sizeof(*r));
+	w = xcalloc(1, sizeof(*w));
+	r->fd = fd;
+	pw = getpwuid(getuid());
+	rc.env = &env;
+	rc.domain = conf_domain(cf);
+	rc.why = why;
+	rc.whylen = whylen;
+	rc.code = 0;
+
+	if (make_sender(cf, s, pw, sender, sizeof(sender), why, whylen)) {
+		code = EX_DATAERR;
+		goto out;
+	}
+	for (i = 0; i < s->nrcpts; i++)
+		if (add_rcpt_list(&rc, "recipient argument", s->rcpts[i],
+		    strlen(s->rcpts[i])) == -1) {
+			code = rc.code;
+			goto out;
+		}
+
+	/* The header section is read whole: -t and header completion need
+	 * all of it before the first byte is stored. */
+	for (;;) {
+		len = reader_line(r, &line);
+		if (len < 0) {
+			code = io_failure(why, whylen, "cannot read input",
+			    errno);
+			goto out;
+		}
+		if (len == 0) {
+			done = 1;
+			break;
+		}
+		was_mid = midline;
+		midline = line[len - 1] != '\n';
+		if (!was_mid)
+			lineno++;
+		if (memchr(line, '\0', (size_t)len) != NULL) {
+			snprintf(why, whylen, "message contains a NUL byte "
+			    "(line %lu)", lineno);
+			code = EX_DATAERR;
+			goto out;
+		}
+		if (!was_mid && !s->ignore_dots && is_lone_dot(line,
+		    (size_t)len)) {
+			done = 1;
+			break;
+		}
+		if (!was_mid) {
+			if (is_blank(line, (size_t)len)) {
+				blank = 1;
+				pending = line;
+				pendlen = (size_t)len;
+				break;
+			}
+			if (!header_is_field_start(line, (size_t)len) &&
+			    !(hdrlen > 0 && header_is_continuation(line,
+			    (size_t)len))) {
+				/* No empty line: the body starts here. */
+				pending = line;
+				pendlen = (size_t)len;
+				midline = line[len - 1] != '\n';
+				break;
+			}
+		}
+		if (hdrlen + (size_t)len > SUBMIT_HEADER_MAX) {
+			snprintf(why, whylen, "header section longer than "
+			    "%d bytes", SUBMIT_HEADER_MAX);
+			code = EX_DATAERR;
+			goto out;
+		}
+		if (hdrlen + (size_t)len + 1 > hdrcap) {
+			hdrcap = hdrcap ? hdrcap * 2 : 8192;
+			while (hdrcap < hdrlen + (size_t)len + 1)
+				hdrcap *= 2;
+			hdr = xrealloc(hdr, hdrcap);
+		}
+		memcpy(hdr + hdrlen, line, (size_t)len);
+		hdrlen += (size_t)len;
+	}
+	/* A header whose last line has no LF still needs one before ours. */
+	if (hdrlen > 0 && hdr[hdrlen - 1] != '\n') {
+		if (hdrlen + 2 > hdrcap)
+			hdr = xrealloc(hdr, hdrcap = hdrlen + 2);
+		hdr[hdrlen++] = '\n';
+	}
+
+	for (pos = 0; header_next(hdr, hdrlen, &pos, &f);) {
+		if (header_name_is(&f, "Date"))
+			has_date = 1;
+		else if (header_name_is(&f, "Message-ID"))
+			has_msgid = 1;
+		else if (header_name_is(&f, "From"))
+			has_from = 1;
+		else if (s->extract && (header_name_is(&f, "To") ||
+		    header_name_is(&f, "Cc") || header_name_is(&f, "Bcc"))) {
+			char what[64];
+
+			snprintf(what, sizeof(what), "%.*s header",
+			    (int)f.namelen, f.name);
+			if (add_rcpt_list(&rc, what, f.value, f.valuelen)) {
+				code = rc.code;
+				goto out;
+			}
+		}
+	}
+	if (env.nrcpts == 0) {
+		snprintf(why, whylen, s->extract ? "no recipients: none given "
+		    "and no To, Cc or Bcc header" : "no recipients given");
+		code = EX_USAGE;
+		goto out;
+	}
+
+	if (intake_create(&in, cf->queue_dir, why, whylen) == -1) {
+		code = (errno == EACCES || errno == ENOENT || errno == EPERM) ?
+		    EX_CANTCREAT : EX_TEMPFAIL;
+		goto out;
+	}
+	memcpy(env.id, in.id, sizeof(env.id));
+	env.uid = getuid();
+	env.arrival = (int64_t)time(NULL);
+	env.sender = xstrdup(sender);
+	head = envelope_format(&env, &headlen);
+	w->fd = in.fd;
+	if (write_all(in.fd, head, headlen) == -1) {
+		free(head);
+		code = io_failure(why, whylen, "cannot write queue file",
+		    errno);
+		goto out;
+	}
+	free(head);
+	w->max = cf->max_message_size;
+
+	/* Header: the caller's fields byte for byte, less Bcc. */
+	for (pos = 0; header_next(hdr, hdrlen, &pos, &f);) {
+		if (header_name_is(&f, "Bcc") ||
+		    header_name_is(&f, "Resent-Bcc"))
+			continue;
+		if (writer_put(w, f.start, f.len) == -1)
+			goto write_error;
+	}
+	if (write_added_headers(w, cf, s, pw, in.id, sender, has_date,
+	    has_msgid, has_from) == -1)
+		goto write_error;
+	if (!blank && writer_put(w, "\n", 1) == -1)
+		goto write_error;
+	if (pending && writer_put(w, pending, pendlen) == -1)
+		goto write_error;
+
+	while (!done) {
+		len = reader_line(r, &line);
+		if (len < 0) {
+			code = io_failure(why, whylen, "cannot read input",
+			    errno);
+			goto out;
+		}
+		if (len == 0)
+			break;
+		was_mid = midline;
+		midline = line[len - 1] != '\n';
+		if (!was_mid)
+			lineno++;
+		if (memchr(line, '\0', (size_t)len) != NULL) {
+			snprintf(why, whylen, "message contains a NUL byte "
+			    "(line %lu)", lineno);
+			code = EX_DATAERR;
+			goto out;
+		}
+		if (!was_mid && !s->ignore_dots && is_lone_dot(line,
+		    (size_t)len))
+			break;
+		if (writer_put(w, line, (size_t)len) == -1)
+			goto write_error;
+	}
+	envelope_trailer(w->total, trailer);
+	w->max = 0;
+	if (writer_put(w, trailer, ENVELOPE_TRAILER_LEN) == -1 ||
+	    writer_flush(w) == -1)
+		goto write_error;
+	if (intake_commit(&in, why, whylen) == -1) {
+		code = EX_TEMPFAIL;
+		goto out;
+	}
+	snprintf(idout, QUEUE_ID_LEN + 1, "%s", env.id);
+	code = EX_OK;
+	goto out;
+
+write_error:
+	code = io_failure(why, whylen, "cannot write queue file", errno);
+out:
+	if (code != EX_OK && in.fd != -1)
+		intake_abort(&in);
+	envelope_free(&env);
+	free(hdr);
+	free(r);
+	free(w);
+	return code;
+}
+
+void
+submit_start_runner(const char *spooldir, const char *runner,
+    const char *config_override)
+{
+	posix_spawn_file_actions_t	 fa;
+	posix_spawnattr_t		 attr;
+	sigset_t			 none, all;
+	char				 envbuf[4200];
+	char				*argv[] = { "relayq-runner", NULL };
+	char				*envp[2] = { NULL, NULL };
+	pid_t				 pid;
+
+	if (runner_active(spooldir))
+		return;
+	if (config_override) {
+		if (fmt(envbuf, sizeof(envbuf), "RELAYQ_CONFIG=%s",
+		    config_override) == -1)
+			return;
+		envp[0] = envbuf;
+	}
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+#ifdef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCLOSEFROM_NP
+	/* The caller may hold pipes open to read our output to the end:
+	 * the runner must keep none of them. */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID |
+	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	/* A failure here only delays delivery to the next runner start. */
+	(void)posix_spawn(&pid, runner, &fa, &attr, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+}
