@@ -159,22 +159,38 @@ add_rcpt_cb(const char *addr, void *arg)
 	return 0;
 }
 
+/* what: "To header" and the like, or NULL for a command-line argument,
+ * which must be one line: no control bytes, no folding. */
 static int
 add_rcpt_list(struct rcpt_ctx *c, const char *what, const char *value,
     size_t len)
 {
-	char	reason[200];
+	char	reason[200], esc[300];
+	size_t	i;
 
+	if (what == NULL)
+		for (i = 0; i < len; i++)
+			if ((unsigned char)value[i] < 0x20 ||
+			    value[i] == 0x7f) {
+				snprintf(reason, sizeof(reason), "control "
+				    "character in address");
+				goto bad;
+			}
 	if (address_list_parse(value, len, add_rcpt_cb, c, reason,
-	    sizeof(reason)) != 0) {
-		if (c->code == 0) {
-			snprintf(c->why, c->whylen, "cannot parse %s: %s",
-			    what, reason);
-			c->code = EX_DATAERR;
-		}
-		return -1;
-	}
-	return 0;
+	    sizeof(reason)) == 0)
+		return 0;
+	if (c->code != 0)
+		return -1;	/* the callback said why */
+bad:
+	if (what == NULL) {
+		escape_text(esc, sizeof(esc), value, len);
+		snprintf(c->why, c->whylen, "bad recipient address \"%s\": %s",
+		    esc, reason);
+	} else
+		snprintf(c->why, c->whylen, "cannot parse %s: %s", what,
+		    reason);
+	c->code = EX_DATAERR;
+	return -1;
 }
 
 static int
@@ -352,7 +368,7 @@ submit_message(struct config *cf, const struct submission *s, int fd,
 		goto out;
 	}
 	for (i = 0; i < s->nrcpts; i++)
-		if (add_rcpt_list(&rc, "recipient argument", s->rcpts[i],
+		if (add_rcpt_list(&rc, NULL, s->rcpts[i],
 		    strlen(s->rcpts[i])) == -1) {
 			code = rc.code;
 			goto out;

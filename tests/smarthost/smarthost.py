@@ -804,7 +804,7 @@ async def amain(args):
         return proto
 
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-    server = await loop.create_server(factory, host=args.host, port=0,
+    server = await loop.create_server(factory, host=args.host, port=args.port,
                                       family=family, reuse_address=True)
     port = server.sockets[0].getsockname()[1]
     tmp = args.port_file + ".tmp.%d" % os.getpid()
@@ -833,6 +833,8 @@ def main():
     ap.add_argument("--dir", required=True)
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=0,
+                    help="listen on this port (default: an ephemeral one)")
     ap.add_argument("--mode", choices=("plain", "starttls", "tls"),
                     default="plain")
     ap.add_argument("--cert")
