@@ -1,1 +1,135 @@
 #!/usr/bin/env bats
+# Delivery to a real SMTP server on loopback: STARTTLS and implicit TLS with
+# a CA made at test time, AUTH required, asserting what the relay received.
+
+load helpers
+
+teardown() {
+	common_teardown
+}
+
+@test "STARTTLS + AUTH: argv recipients delivered, TLS before AUTH" {
+	setup_relay_and_config starttls
+	printf 'Subject: hi\n\nhello world\n' | sendmail bob@example.org carol@example.org
+	relayq run
+	[ "$(received_count)" -eq 1 ]
+	received_json 1 | json_get 'd["rcpt_tos"]' | grep -qx "\['bob@example.org', 'carol@example.org'\]"
+	received_json 1 | json_get 'd["auth_user"]' | grep -qx alice
+	received_json 1 | json_get 'd["tls"]' | grep -qx True
+	received_json 1 | json_get 'd["mail_from"]' | grep -qx "$(id -un)@client.example"
+	received_eml 1 | grep -q $'^hello world\r$'
+	# AUTH only after the TLS handshake.
+	events | grep -n -e '^tls 1 ok' -e '^auth 1' | head -n1 | grep -q 'tls 1 ok'
+	queue_is_empty
+}
+
+@test "implicit TLS (port 465 style) delivers" {
+	setup_relay_and_config tls
+	printf 'Subject: implicit\n\nbody\n' | sendmail bob@example.org
+	relayq run
+	[ "$(received_count)" -eq 1 ]
+	received_json 1 | json_get 'd["tls"]' | grep -qx True
+	! events | grep -q '^starttls'
+}
+
+@test "host name verified through the certificate's DNS name" {
+	RELAY_HOST=localhost setup_relay_and_config starttls
+	printf 'Subject: by name\n\nbody\n' | sendmail bob@example.org
+	relayq run
+	[ "$(received_count)" -eq 1 ]
+}
+
+@test "-t: Bcc recipients receive the message but no Bcc header leaves" {
+	setup_relay_and_config starttls
+	sendmail -t -i <<-'EOF'
+	From: Web App <app@example.org>
+	To: ann@example.org
+	Cc: "Doe, John" <john@example.org>
+	Bcc: hidden@example.org
+	Subject: php style
+
+	body
+	EOF
+	relayq run
+	[ "$(received_count)" -eq 1 ]
+	received_json 1 | json_get 'sorted(d["rcpt_tos"])' |
+	    grep -qx "\['ann@example.org', 'hidden@example.org', 'john@example.org'\]"
+	! received_eml 1 | grep -qi '^bcc:'
+	! received_eml 1 | grep -q 'hidden@'
+	received_eml 1 | grep -q $'^From: Web App <app@example.org>\r$'
+}
+
+@test "no daemon running: delivery starts by itself after sendmail exits" {
+	setup_relay_and_config starttls
+	use_runner
+	printf 'Subject: auto\n\nbody\n' | sendmail bob@example.org
+	wait_for 10 has_received 1
+	wait_for 10 queue_is_empty
+}
+
+@test "the caller reading sendmail's output to EOF returns at once" {
+	setup_relay_and_config starttls
+	use_runner
+	# The runner lingers for seconds; had it kept our pipe, this would wait.
+	run -0 timeout 4 bash -c "printf 'Subject: pipe\n\nx\n' | '$SENDMAIL' bob@example.org 2>&1 | cat"
+	wait_for 10 has_received 1
+}
+
+@test "dot lines and smuggling sequences arrive as one message with all text" {
+	setup_relay_and_config starttls
+	printf 'Subject: smuggle\n\nline1\n.\r\nline2\r\n.\nline3\r.\rline4\n..\nMAIL FROM:<evil@x>\n.\n' > "$BATS_TEST_TMPDIR/msg"
+	sendmail -i bob@example.org < "$BATS_TEST_TMPDIR/msg"
+	relayq run
+	[ "$(received_count)" -eq 1 ]
+	! events | grep -q 'mail 1 evil@x'
+	[ "$(events | grep -c '^mail ')" -eq 1 ]
+	received_eml 1 > "$BATS_TEST_TMPDIR/got"
+	for l in line1 line2 line3 line4 'MAIL FROM:<evil@x>'; do
+		grep -qx "$l"$'\r' "$BATS_TEST_TMPDIR/got"
+	done
+	# Each lone dot came through as a line of its own (unstuffed by the
+	# relay), and every line ends in CRLF.
+	[ "$(grep -cx $'\\.\r' "$BATS_TEST_TMPDIR/got")" -eq 4 ]
+	[ "$(grep -cx $'\\.\\.\r' "$BATS_TEST_TMPDIR/got")" -eq 1 ]
+	! grep -qv $'\r$' "$BATS_TEST_TMPDIR/got"
+}
+
+@test "lines over 998 octets are broken, nothing lost" {
+	setup_relay_and_config starttls
+	{
+		printf 'Subject: long\n\n'
+		head -c 2500 /dev/zero | tr '\0' 'a'
+		printf '\nend\n'
+	} | sendmail bob@example.org
+	relayq run
+	[ "$(received_count)" -eq 1 ]
+	received_eml 1 > "$BATS_TEST_TMPDIR/got"
+	[ "$(awk '{ if (length($0) > 999) bad++ } END { print bad + 0 }' "$BATS_TEST_TMPDIR/got")" -eq 0 ]
+	[ "$(sed -n $'/^\r$/,$p' "$BATS_TEST_TMPDIR/got" | tr -cd a | wc -c)" -eq 2500 ]
+	grep -qx $'end\r' "$BATS_TEST_TMPDIR/got"
+}
+
+@test "many messages go over one connection" {
+	setup_relay_and_config starttls
+	for i in $(seq 1 20); do
+		printf 'Subject: n%s\n\nbody\n' "$i" | sendmail bob@example.org
+	done
+	relayq run
+	[ "$(received_count)" -eq 20 ]
+	[ "$(events | grep -c '^connect ')" -eq 1 ]
+	queue_is_empty
+}
+
+@test "a 20 MB message is delivered intact" {
+	setup_relay_and_config starttls
+	{
+		printf 'Subject: big\n\n'
+		head -c 15000000 /dev/urandom | base64 -w 76
+	} > "$BATS_TEST_TMPDIR/big"
+	sendmail -i bob@example.org < "$BATS_TEST_TMPDIR/big"
+	relayq run
+	[ "$(received_count)" -eq 1 ]
+	sed -n '/^$/,$p' "$BATS_TEST_TMPDIR/big" | tail -n +2 | md5sum > "$BATS_TEST_TMPDIR/want"
+	received_eml 1 | tr -d '\r' | sed -n '/^$/,$p' | tail -n +2 | md5sum > "$BATS_TEST_TMPDIR/got"
+	cmp "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+}
