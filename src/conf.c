@@ -362,7 +362,8 @@ secret_mode_ok(int fd, const char *what, gid_t runner_gid, char *why,
 	}
 	if (st.st_uid != 0 && st.st_uid != geteuid()) {
 		snprintf(why, whylen, "%s: refusing a secret owned by uid %u "
-		    "(must be root)", what, (unsigned)st.st_uid);
+		    "(must be root or the runner's own account)", what,
+		    (unsigned)st.st_uid);
 		return -1;
 	}
 	if ((st.st_mode & S_IRWXO) || (st.st_mode & S_IWGRP) ||

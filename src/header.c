@@ -49,7 +49,8 @@ header_next(const char *buf, size_t len, size_t *pos, struct header_field *f)
 	f->name = p;
 	colon = memchr(p, ':', (size_t)(end - p));
 	nl = memchr(p, '\n', (size_t)(end - p));
-	if (colon == NULL || (nl != NULL && colon > nl)) {
+	if (colon == NULL || (nl != NULL && colon > nl) ||
+	    !header_is_field_start(p, (size_t)((nl ? nl + 1 : end) - p))) {
 		/* Not a field: hand the line back as a nameless one. */
 		f->namelen = 0;
 		f->value = p;

@@ -16,8 +16,5 @@
 #ifndef RELAYQ_USER
 #define RELAYQ_USER		"relayq"
 #endif
-#ifndef RELAYQ_GROUP
-#define RELAYQ_GROUP		"relayq"
-#endif
 
 #endif

@@ -95,8 +95,7 @@ reply_feed_line(struct reply *r, const char *line, size_t len, char *why,
 		r->text[r->textlen++] = '\n';
 	if (tlen > sizeof(r->text) - 1 - r->textlen)
 		tlen = sizeof(r->text) - 1 - r->textlen;
-	memcpy(r->text + r->textlen, line + 4 > line + len ? line + len :
-	    line + 4, tlen);
+	memcpy(r->text + r->textlen, len > 4 ? line + 4 : line, tlen);
 	r->textlen += tlen;
 	r->text[r->textlen] = '\0';
 	if (last)
@@ -110,7 +109,10 @@ reply_summary(const struct reply *r, char *out, size_t outlen)
 	char	first[512];
 	size_t	flen;
 
-	flen = strcspn(r->text, "\n");
+	/* The relay may have sent NUL bytes: they are escaped, not an end. */
+	flen = memchr(r->text, '\n', r->textlen) ?
+	    (size_t)((char *)memchr(r->text, '\n', r->textlen) - r->text) :
+	    r->textlen;
 	escape_text(first, sizeof(first), r->text, flen);
 	snprintf(out, outlen, "%d %s", r->code, first);
 }

@@ -36,6 +36,21 @@
 
 static volatile sig_atomic_t	got_flush, got_stop;
 
+/* Between two messages: has a stop signal arrived (they stay blocked
+ * while we work, so a delivery step is never cut in half)? */
+static int
+stop_pending(void)
+{
+	sigset_t	set;
+
+	if (got_stop)
+		return 1;
+	if (sigpending(&set) == 0 && (sigismember(&set, SIGTERM) == 1 ||
+	    sigismember(&set, SIGINT) == 1 || sigismember(&set, SIGHUP) == 1))
+		got_stop = 1;
+	return got_stop;
+}
+
 static void
 on_signal(int sig)
 {
@@ -304,7 +319,7 @@ deliver_pass(struct config *cf, struct spool *sp, int flush)
 	memset(&d, 0, sizeof(d));
 	d.cf = cf;
 	d.sp = sp;
-	for (i = 0; i < n && !got_stop; i++) {
+	for (i = 0; i < n && !stop_pending(); i++) {
 		next = deliver_one(&d, ids[i], time(NULL), flush);
 		if (next > 0 && (earliest == -1 || next < earliest))
 			earliest = next;

@@ -159,9 +159,12 @@ runner_active(const char *spooldir)
 	char	path[PATH_MAX];
 	int	fd, busy = 0;
 
-	if (fmt(path, sizeof(path), "%s/lock", spooldir) == -1)
+	if (fmt(path, sizeof(path), "%s/intake/lock", spooldir) == -1)
 		return 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+	priv_raise();
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	priv_lower();
+	if (fd == -1)
 		return 0;
 	/* A shared probe never blocks another probe; only a runner's
 	 * exclusive lock makes it fail. */
@@ -213,28 +216,30 @@ spool_open(struct spool *sp, const char *dir, int create, char *why,
 	sp->rootfd = sp->intakefd = sp->queuefd = sp->failedfd =
 	    sp->corruptfd = sp->lockfd = -1;
 	sp->dir = xstrdup(dir);
-	sp->rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* O_PATH: the subdirectories are reached through it, and their own
+	 * modes decide who may do what. */
+	sp->rootfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (sp->rootfd == -1 && errno == ENOENT && create) {
-		if (mkdir(dir, 0711) == -1 && errno != EEXIST) {
+		if (mkdir(dir, 0751) == -1 && errno != EEXIST) {
 			snprintf(why, whylen, "cannot create %s: %s", dir,
 			    strerror(errno));
 			goto fail;
 		}
-		sp->rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		sp->rootfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	}
 	if (sp->rootfd == -1) {
 		snprintf(why, whylen, "cannot open queue directory %s: %s",
 		    dir, strerror(errno));
 		goto fail;
 	}
-	if ((sp->intakefd = open_subdir(sp, "intake", 01770, create, why,
-	    whylen)) == -1 ||
-	    (sp->queuefd = open_subdir(sp, "queue", 0750, create, why,
-	    whylen)) == -1 ||
-	    (sp->failedfd = open_subdir(sp, "failed", 0750, create, why,
-	    whylen)) == -1 ||
-	    (sp->corruptfd = open_subdir(sp, "corrupt", 0750, create, why,
+	if ((sp->queuefd = open_subdir(sp, "queue", 0750, create, why,
 	    whylen)) == -1)
+		goto fail;
+	sp->intakefd = open_subdir(sp, "intake", 03770, create, why, whylen);
+	sp->failedfd = open_subdir(sp, "failed", 0750, create, why, whylen);
+	sp->corruptfd = open_subdir(sp, "corrupt", 0750, create, why, whylen);
+	if (create && (sp->intakefd == -1 || sp->failedfd == -1 ||
+	    sp->corruptfd == -1))
 		goto fail;
 	return 0;
 fail:
@@ -265,11 +270,11 @@ spool_lock(struct spool *sp)
 	int	n;
 
 	if (sp->lockfd == -1) {
-		sp->lockfd = openat(sp->rootfd, "lock", O_RDWR | O_CREAT |
-		    O_CLOEXEC | O_NOFOLLOW, 0644);
+		sp->lockfd = openat(sp->intakefd, "lock", O_RDWR | O_CREAT |
+		    O_CLOEXEC | O_NOFOLLOW, 0640);
 		if (sp->lockfd == -1)
 			return -1;
-		(void)fchmod(sp->lockfd, 0644);
+		(void)fchmod(sp->lockfd, 0640);
 	}
 	if (flock(sp->lockfd, LOCK_EX | LOCK_NB) == -1)
 		return errno == EWOULDBLOCK ? 1 : -1;
@@ -294,7 +299,9 @@ spool_lock_holder(struct spool *sp)
 	uint64_t	v;
 	int		fd;
 
-	fd = openat(sp->rootfd, "lock", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (sp->intakefd == -1)
+		return -1;
+	fd = openat(sp->intakefd, "lock", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd == -1)
 		return -1;
 	n = pread(fd, buf, sizeof(buf) - 1, 0);
@@ -436,6 +443,8 @@ spool_intake_pending(struct spool *sp)
 	struct dirent	*de;
 	int		 fd, found = 0;
 
+	if (sp->intakefd == -1)
+		return 0;
 	if ((fd = dup(sp->intakefd)) == -1 || (d = fdopendir(fd)) == NULL) {
 		if (fd != -1)
 			close(fd);

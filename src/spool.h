@@ -1,9 +1,12 @@
 /*
  * spool - the queue directory and every step that changes it.
  *
- *	<dir>/lock		runner lock (flock), holds the runner's pid
- *	<dir>/intake/		1770 relayq:relayqdrop: t.<id> being written,
+ *	<dir>/intake/		3770 relayq:relayqdrop: t.<id> being written,
  *				m.<id> committed by a submission, untrusted
+ *	<dir>/intake/lock	runner lock (flock) holding the runner's pid;
+ *				0640, group relayqdrop through the directory's
+ *				setgid bit, so only sendmail can probe it and no
+ *				ordinary user can hold it to stall delivery
  *	<dir>/queue/		0750 relayq:relayq: <id> messages the runner
  *				has checked, <id>.state their delivery state
  *	<dir>/failed/		permanent failures, kept for the admin
@@ -66,7 +69,9 @@ struct qstate {
 	char	**reply;	/* relay's reply for done recipients */
 };
 
-/* spool_open - open (creating if asked and allowed) the layout. */
+/* spool_open - open (creating if asked and allowed) the layout.  Without
+ * create, only queue/ is required: the relayq group may list the queue
+ * without access to the intake. */
 int	spool_open(struct spool *, const char *dir, int create, char *why,
 	    size_t whylen);
 void	spool_close(struct spool *);

@@ -150,7 +150,7 @@ queue_files() {
 }
 
 intake_files() {
-	ls -A "$SPOOL/intake" 2>/dev/null || true
+	ls -A "$SPOOL/intake" 2>/dev/null | grep -vx lock || true
 }
 
 queue_is_empty() {
@@ -160,8 +160,8 @@ queue_is_empty() {
 # Stop any runner that works this test's spool (it holds the lock).
 stop_runners() {
 	local pid
-	if [ -n "${SPOOL:-}" ] && [ -f "$SPOOL/lock" ]; then
-		pid=$(cat "$SPOOL/lock" 2>/dev/null)
+	if [ -n "${SPOOL:-}" ] && [ -f "$SPOOL/intake/lock" ]; then
+		pid=$(cat "$SPOOL/intake/lock" 2>/dev/null)
 		if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 			kill "$pid" 2>/dev/null || true
 			for _ in 1 2 3 4 5 6 7 8 9 10; do
