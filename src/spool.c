@@ -490,7 +490,8 @@ spool_list(struct spool *sp, char ***idsp, size_t *np)
 		ids[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(ids, n, sizeof(*ids), cmp_str);
+	if (n > 1)
+		qsort(ids, n, sizeof(*ids), cmp_str);
 	*idsp = ids;
 	*np = n;
 	return 0;
