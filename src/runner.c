@@ -33,6 +33,9 @@
 #define LINGER_SECONDS		5
 /* Even with inotify, look at the directories this often. */
 #define RESCAN_SECONDS		300
+/* After new mail wakes us, let a burst gather this long, so that it is
+ * picked up and sent in one pass instead of one pass per message. */
+#define GATHER_MS		50
 
 static volatile sig_atomic_t	got_flush, got_stop;
 
@@ -365,9 +368,13 @@ wait_for_work(int inofd, int64_t until, const sigset_t *allow)
 	pfd.fd = inofd;
 	pfd.events = POLLIN;
 	pfd.revents = 0;
-	if (ppoll(&pfd, inofd == -1 ? 0 : 1, &ts, allow) > 0)
+	if (ppoll(&pfd, inofd == -1 ? 0 : 1, &ts, allow) > 0) {
+		ts.tv_sec = 0;
+		ts.tv_nsec = GATHER_MS * 1000000L;
+		(void)ppoll(NULL, 0, &ts, allow);
 		while (read(inofd, buf, sizeof(buf)) > 0)
 			;
+	}
 }
 
 int
