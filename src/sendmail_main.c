@@ -25,6 +25,7 @@
 #include "pathnames.h"
 #include "privilege.h"
 #include "queue_list.h"
+#include "smtp_server.h"
 #include "submit.h"
 
 enum mode {
@@ -32,6 +33,7 @@ enum mode {
 	MODE_LIST,		/* -bp, mailq */
 	MODE_ALIASES,		/* -bi, newaliases */
 	MODE_FLUSH,		/* -q */
+	MODE_SMTP,		/* -bs */
 };
 
 static const char *progname = "sendmail";
@@ -154,6 +156,8 @@ main(int argc, char **argv)
 					mode = MODE_LIST;
 				else if (strcmp(arg, "i") == 0)
 					mode = MODE_ALIASES;
+				else if (strcmp(arg, "s") == 0)
+					mode = MODE_SMTP;
 				else
 					fail(EX_USAGE, "mode -b%s is not "
 					    "supported", arg);
@@ -193,6 +197,16 @@ main(int argc, char **argv)
 	case MODE_FLUSH:
 		submit_start_runner(cf.queue_dir, runner, override);
 		return EX_OK;
+	case MODE_SMTP: {
+		int queued = 0;
+
+		code = smtp_server_run(&cf, &s, STDIN_FILENO, STDOUT_FILENO,
+		    &queued);
+		if (queued > 0)
+			submit_start_runner(cf.queue_dir, runner, override);
+		conf_free(&cf);
+		return code;
+	}
 	case MODE_DELIVER:
 		break;
 	}

@@ -27,10 +27,11 @@
 #define IO_BUFSIZE	65536
 
 struct reader {
-	int	 fd;
-	char	 buf[IO_BUFSIZE];
-	size_t	 start, end;
-	int	 eof;
+	submit_fill_fn	 fill;
+	void		*arg;
+	char		 buf[IO_BUFSIZE];
+	size_t		 start, end;
+	int		 eof;
 };
 
 struct writer {
@@ -77,7 +78,7 @@ reader_line(struct reader *r, const char **line)
 			r->end -= r->start;
 			r->start = 0;
 		}
-		n = read(r->fd, r->buf + r->end, sizeof(r->buf) - r->end);
+		n = r->fill(r->arg, r->buf + r->end, sizeof(r->buf) - r->end);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -331,9 +332,23 @@ io_failure(char *why, size_t whylen, const char *what, int err)
 	return EX_TEMPFAIL;
 }
 
+static ssize_t
+fill_from_fd(void *arg, char *buf, size_t len)
+{
+	return read(*(int *)arg, buf, len);
+}
+
 int
 submit_message(struct config *cf, const struct submission *s, int fd,
     char *idout, char *why, size_t whylen)
+{
+	return submit_message_from(cf, s, fill_from_fd, &fd, idout, why,
+	    whylen);
+}
+
+int
+submit_message_from(struct config *cf, const struct submission *s,
+    submit_fill_fn fill, void *arg, char *idout, char *why, size_t whylen)
 {
 	struct reader	*r;
 	struct writer	*w;
@@ -355,7 +370,8 @@ submit_message(struct config *cf, const struct submission *s, int fd,
 	in.fd = in.dirfd = -1;
 	r = xcalloc(1, sizeof(*r));
 	w = xcalloc(1, sizeof(*w));
-	r->fd = fd;
+	r->fill = fill;
+	r->arg = arg;
 	pw = getpwuid(getuid());
 	rc.env = &env;
 	rc.domain = conf_domain(cf);

@@ -11,6 +11,7 @@
 #define RELAYQ_SUBMIT_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "conf.h"
 
@@ -30,6 +31,16 @@ struct submission {
  * The queue id goes to idout. */
 int	submit_message(struct config *cf, const struct submission *s, int fd,
 	    char *idout, char *why, size_t whylen);
+
+/* submit_fill_fn - where message bytes come from: like read(2), 0 at the
+ * end of the message, -1 with errno on failure. */
+typedef ssize_t (*submit_fill_fn)(void *arg, char *buf, size_t len);
+
+/* submit_message_from - the same, reading through fill (the -bs server
+ * hands over DATA already unstuffed, its end reported as 0). */
+int	submit_message_from(struct config *cf, const struct submission *s,
+	    submit_fill_fn fill, void *arg, char *idout, char *why,
+	    size_t whylen);
 
 /* submit_start_runner - start the queue runner in the background unless
  * one holds the queue; the runner inherits nothing of ours.  runner is
