@@ -54,6 +54,77 @@ envelope_add_rcpt(struct envelope *env, const char *rcpt)
 	return 0;
 }
 
+static int
+notify_ok(const char *v)
+{
+	char	 buf[64], *tok, *save = NULL;
+	int	 n = 0;
+
+	if (strcmp(v, "NEVER") == 0)
+		return 1;
+	if (strlen(v) >= sizeof(buf))
+		return 0;
+	strcpy(buf, v);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	    tok = strtok_r(NULL, ",", &save), n++)
+		if (strcmp(tok, "SUCCESS") != 0 && strcmp(tok, "FAILURE") != 0 &&
+		    strcmp(tok, "DELAY") != 0)
+			return 0;
+	return n > 0 && v[strlen(v) - 1] != ',';
+}
+
+static int
+is_upper_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
+}
+
+/* xtext (RFC 3461 4): printable ASCII but '+' and '=', or "+XX". */
+static int
+xtext_ok(const char *v)
+{
+	size_t	len = strlen(v), i;
+
+	if (len == 0 || len > 100)
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c == '+') {
+			if (i + 2 >= len || !is_upper_hex(v[i + 1]) ||
+			    !is_upper_hex(v[i + 2]))
+				return 0;
+			i += 2;
+		} else if (c < 33 || c > 126 || c == '=')
+			return 0;
+	}
+	return 1;
+}
+
+int
+envelope_dsn_ok(const struct envelope *env, const char **which)
+{
+	if (env->body && strcmp(env->body, "7BIT") != 0 &&
+	    strcmp(env->body, "8BITMIME") != 0) {
+		*which = "body type";
+		return 0;
+	}
+	if (env->notify && !notify_ok(env->notify)) {
+		*which = "DSN notify";
+		return 0;
+	}
+	if (env->ret && strcmp(env->ret, "FULL") != 0 &&
+	    strcmp(env->ret, "HDRS") != 0) {
+		*which = "DSN return";
+		return 0;
+	}
+	if (env->envid && !xtext_ok(env->envid)) {
+		*which = "envelope id";
+		return 0;
+	}
+	return 1;
+}
+
 char *
 envelope_format(const struct envelope *env, size_t *lenp)
 {
@@ -61,7 +132,7 @@ envelope_format(const struct envelope *env, size_t *lenp)
 	char	*buf;
 	int	 n;
 
-	cap = 256 + strlen(env->sender);
+	cap = 512 + strlen(env->sender);
 	for (i = 0; i < env->nrcpts; i++)
 		cap += strlen(env->rcpts[i]) + 3;
 	buf = xmalloc(cap);
@@ -73,6 +144,18 @@ envelope_format(const struct envelope *env, size_t *lenp)
 		n = snprintf(buf + len, cap - len, "T %s\n", env->rcpts[i]);
 		len += (size_t)n;
 	}
+	if (env->body)
+		len += (size_t)snprintf(buf + len, cap - len, "B %.100s\n",
+		    env->body);
+	if (env->notify)
+		len += (size_t)snprintf(buf + len, cap - len, "N %.100s\n",
+		    env->notify);
+	if (env->ret)
+		len += (size_t)snprintf(buf + len, cap - len, "R %.100s\n",
+		    env->ret);
+	if (env->envid)
+		len += (size_t)snprintf(buf + len, cap - len, "V %.100s\n",
+		    env->envid);
 	buf[len++] = '\n';
 	*lenp = len;
 	return buf;
@@ -94,6 +177,10 @@ envelope_free(struct envelope *env)
 		free(env->rcpts[i]);
 	free(env->rcpts);
 	free(env->sender);
+	free(env->body);
+	free(env->notify);
+	free(env->ret);
+	free(env->envid);
 	memset(env, 0, sizeof(*env));
 }
 
@@ -165,6 +252,26 @@ envelope_parse_head(const char *buf, size_t len, struct envelope *env,
 			if (vlen == 0 || envelope_add_rcpt(env, val) == -1)
 				goto badrec;
 			break;
+		case 'B':
+			if (env->body)
+				goto badrec;
+			env->body = xstrdup(val);
+			break;
+		case 'N':
+			if (env->notify)
+				goto badrec;
+			env->notify = xstrdup(val);
+			break;
+		case 'R':
+			if (env->ret)
+				goto badrec;
+			env->ret = xstrdup(val);
+			break;
+		case 'V':
+			if (env->envid)
+				goto badrec;
+			env->envid = xstrdup(val);
+			break;
 		default:
 			goto badrec;
 		}
@@ -173,6 +280,14 @@ envelope_parse_head(const char *buf, size_t len, struct envelope *env,
 	if (!seen_i || !seen_u || !seen_a || !seen_f || env->nrcpts == 0) {
 		snprintf(why, whylen, "envelope lacks a required record");
 		goto bad;
+	}
+	{
+		const char *which;
+
+		if (!envelope_dsn_ok(env, &which)) {
+			snprintf(why, whylen, "bad %s record", which);
+			goto bad;
+		}
 	}
 	*headlen = (size_t)(p - buf);
 	return 0;

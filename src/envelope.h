@@ -7,6 +7,10 @@
  *	A <arrival, unix seconds>\n
  *	F <envelope sender>\n		empty value = null sender <>
  *	T <recipient>\n			one or more
+ *	B <7BIT|8BITMIME>\n		optional: body type (-B)
+ *	N <NEVER|SUCCESS,FAILURE,DELAY>\n	optional: DSN notify (-N)
+ *	R <FULL|HDRS>\n			optional: DSN return (-R)
+ *	V <envelope id>\n		optional: DSN envelope id (-V), xtext
  *	\n
  *	<message, exactly as submitted after header completion>
  *	relayq-end <20-digit message length>\n	fixed 32-byte trailer
@@ -38,6 +42,10 @@ struct envelope {
 	char		 *sender;
 	size_t		  nrcpts;
 	char		**rcpts;
+	char		 *body;		/* NULL or "7BIT", "8BITMIME" */
+	char		 *notify;	/* NULL or the NOTIFY= value */
+	char		 *ret;		/* NULL or "FULL", "HDRS" */
+	char		 *envid;	/* NULL or the ENVID= value */
 	uint64_t	  msg_offset;	/* where the message starts */
 	uint64_t	  msg_len;
 };
@@ -48,6 +56,9 @@ int	envelope_add_rcpt(struct envelope *, const char *);
 int	envelope_has_rcpt(const struct envelope *, const char *);
 /* envelope_value_ok - may this string be stored as a record value? */
 int	envelope_value_ok(const char *);
+/* envelope_dsn_ok - are body, notify, ret and envid each NULL or valid
+ * (RFC 1652, RFC 3461 syntax)?  which gets the name of a bad one. */
+int	envelope_dsn_ok(const struct envelope *, const char **which);
 /* envelope_format - the head (magic .. empty line), malloc'd. */
 char	*envelope_format(const struct envelope *, size_t *len);
 /* envelope_trailer - the 32-byte trailer for a message of msglen bytes. */

@@ -196,6 +196,10 @@ deliver_one(struct delivery *d, const char *id, time_t now, int flush)
 		open_session(d);
 	if (n > 0 && d->open) {
 		m.sender = env.sender;
+		m.body = env.body;
+		m.notify = env.notify;
+		m.ret = env.ret;
+		m.envid = env.envid;
 		m.rcpts = rc;
 		m.nrcpts = n;
 		m.fd = fd;

@@ -51,6 +51,46 @@ fail(int code, const char *f, ...)
 	exit(code);
 }
 
+/* upper - a copy in upper case, for keywords given in any case. */
+static char *
+upper(const char *s)
+{
+	char	*u = strdup(s), *p;
+
+	if (u == NULL)
+		fail(EX_OSERR, "out of memory");
+	for (p = u; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+	return u;
+}
+
+/* xtext - RFC 3461 encoding of an envelope id given on the command line. */
+static char *
+xtext(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t	 len = strlen(s), o = 0;
+	char	*x;
+
+	if (len > 100)
+		fail(EX_USAGE, "envelope id longer than 100 characters");
+	if ((x = malloc(len * 3 + 1)) == NULL)
+		fail(EX_OSERR, "out of memory");
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 33 || c > 126 || c == '+' || c == '=') {
+			x[o++] = '+';
+			x[o++] = hex[c >> 4];
+			x[o++] = hex[c & 15];
+		} else
+			x[o++] = (char)c;
+	}
+	x[o] = '\0';
+	return x;
+}
+
 /* Options that take an argument, glued ("-fme") or separate ("-f me"). */
 static const char *
 option_argument(char **argv, int *ip, const char *rest, char opt)
@@ -137,9 +177,21 @@ main(int argc, char **argv)
 					s.ignore_dots = 1;
 				break;
 			case 'B':	/* body type: 7BIT, 8BITMIME */
+				s.body = upper(option_argument(argv, &i, p + 1,
+				    opt));
+				break;
 			case 'N':	/* DSN notify */
+				s.notify = upper(option_argument(argv, &i,
+				    p + 1, opt));
+				break;
 			case 'R':	/* DSN return */
+				s.ret = upper(option_argument(argv, &i, p + 1,
+				    opt));
+				break;
 			case 'V':	/* envelope id */
+				s.envid = xtext(option_argument(argv, &i, p + 1,
+				    opt));
+				break;
 			case 'L':	/* syslog tag */
 			case 'O':	/* option=value */
 			case 'h':	/* hop count */

@@ -457,6 +457,15 @@ out:
 	return rc;
 }
 
+static int
+is_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
 static void
 set_rcpt(struct smtp_rcpt *rc, const struct reply *r)
 {
@@ -464,16 +473,26 @@ set_rcpt(struct smtp_rcpt *rc, const struct reply *r)
 	reply_summary(r, rc->reply, sizeof(rc->reply));
 }
 
+/* " NAME=value" (or " NAME") onto a parameter string, if it fits. */
+static void
+append_param(char *buf, size_t len, const char *name, const char *value)
+{
+	size_t	used = strlen(buf);
+
+	snprintf(buf + used, len - used, value ? " %s=%s" : " %s", name,
+	    value ? value : "");
+}
+
 int
 smtp_send(struct smtp_session *ss, struct smtp_msg *m, char *why,
     size_t whylen)
 {
 	struct reply	 r;
-	char		 params[128];
+	char		 params[300], rparams[64];
 	unsigned char	*accepted;
 	size_t		 ncmd = m->nrcpts + 2, k, nread = 0, naccepted = 0, i;
 	size_t		 window = ss->caps.pipelining ? PIPELINE_WINDOW : 1;
-	int		 mail_failed = 0, data_ok = 0, rc = -1;
+	int		 mail_failed = 0, data_ok = 0, rc = -1, utf8;
 
 	for (i = 0; i < m->nrcpts; i++) {
 		m->rcpts[i].code = 0;
@@ -485,13 +504,35 @@ smtp_send(struct smtp_session *ss, struct smtp_msg *m, char *why,
 		ss->dirty = 0;
 	}
 	ss->dirty = 1;
+	utf8 = !is_ascii(m->sender);
+	for (i = 0; i < m->nrcpts; i++)
+		utf8 |= !is_ascii(m->rcpts[i].addr);
+	if (utf8 && !ss->caps.smtputf8) {
+		for (i = 0; i < m->nrcpts; i++) {
+			m->rcpts[i].code = 553;
+			snprintf(m->rcpts[i].reply, sizeof(m->rcpts[i].reply),
+			    "553 5.6.7 relay %.200s does not offer SMTPUTF8, "
+			    "needed for a non-ASCII address", ss->c.peer);
+		}
+		ss->dirty = 0;
+		return 0;
+	}
 	params[0] = '\0';
 	if (ss->caps.size)
 		snprintf(params, sizeof(params), " SIZE=%llu",
 		    (unsigned long long)m->len);
 	if (ss->caps.eightbitmime)
-		strncat(params, " BODY=8BITMIME", sizeof(params) -
-		    strlen(params) - 1);
+		append_param(params, sizeof(params), "BODY",
+		    m->body ? m->body : "8BITMIME");
+	if (utf8)
+		append_param(params, sizeof(params), "SMTPUTF8", NULL);
+	if (ss->caps.dsn && m->ret)
+		append_param(params, sizeof(params), "RET", m->ret);
+	if (ss->caps.dsn && m->envid)
+		append_param(params, sizeof(params), "ENVID", m->envid);
+	rparams[0] = '\0';
+	if (ss->caps.dsn && m->notify)
+		append_param(rparams, sizeof(rparams), "NOTIFY", m->notify);
 	accepted = xcalloc(m->nrcpts ? m->nrcpts : 1, 1);
 
 	/* Commands go out in windows; without PIPELINING the window is one
@@ -505,8 +546,8 @@ smtp_send(struct smtp_session *ss, struct smtp_msg *m, char *why,
 			    params) == -1)
 				goto broken;
 		} else if (k < ncmd - 1) {
-			if (send_line(ss, "RCPT TO:<%s>", m->rcpts[k - 1].addr)
-			    == -1)
+			if (send_line(ss, "RCPT TO:<%s>%s",
+			    m->rcpts[k - 1].addr, rparams) == -1)
 				goto broken;
 		} else if (send_line(ss, "DATA") == -1)
 			goto broken;

@@ -10,6 +10,12 @@
  * line end CRLF, bare CR and LF turned into line ends, lines over 998
  * octets broken, dot-stuffing applied last), so no content can end DATA
  * early.  Failures are classified where they are seen.
+ *
+ * Extensions the relay lacks: DSN parameters are left out (the relay's
+ * own defaults apply); an 8-bit body goes out as it is (BODY= is sent only
+ * when 8BITMIME is offered); an address that is not ASCII needs SMTPUTF8,
+ * and without it every recipient fails permanently (553 5.6.7), since
+ * RFC 6531 forbids sending it.
  */
 #ifndef RELAYQ_SMTP_H
 #define RELAYQ_SMTP_H
@@ -47,6 +53,10 @@ struct smtp_rcpt {
 
 struct smtp_msg {
 	const char		*sender;
+	const char		*body;		/* BODY= wish, or NULL */
+	const char		*notify;	/* DSN, used when offered */
+	const char		*ret;
+	const char		*envid;
 	struct smtp_rcpt	*rcpts;
 	size_t			 nrcpts;
 	int			 fd;

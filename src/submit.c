@@ -476,6 +476,19 @@ submit_message_from(struct config *cf, const struct submission *s,
 			}
 		}
 	}
+	env.body = s->body ? xstrdup(s->body) : NULL;
+	env.notify = s->notify ? xstrdup(s->notify) : NULL;
+	env.ret = s->ret ? xstrdup(s->ret) : NULL;
+	env.envid = s->envid ? xstrdup(s->envid) : NULL;
+	{
+		const char *which;
+
+		if (!envelope_dsn_ok(&env, &which)) {
+			snprintf(why, whylen, "bad %s", which);
+			code = EX_USAGE;
+			goto out;
+		}
+	}
 	if (env.nrcpts == 0) {
 		snprintf(why, whylen, s->extract ? "no recipients: none given "
 		    "and no To, Cc or Bcc header" : "no recipients given");

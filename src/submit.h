@@ -24,6 +24,10 @@ struct submission {
 	const char	 *fullname;	/* -F */
 	char		**rcpts;	/* from argv */
 	int		  nrcpts;
+	const char	 *body;		/* -B: "7BIT", "8BITMIME" or NULL */
+	const char	 *notify;	/* -N: NOTIFY= value or NULL */
+	const char	 *ret;		/* -R: "FULL", "HDRS" or NULL */
+	const char	 *envid;	/* -V: xtext or NULL */
 };
 
 /* submit_message - queue the message read from fd.  Returns 0 (EX_OK)

@@ -133,3 +133,45 @@ teardown() {
 	received_eml 1 | tr -d '\r' | sed -n '/^$/,$p' | tail -n +2 | md5sum > "$BATS_TEST_TMPDIR/got"
 	cmp "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
 }
+
+@test "-N, -R, -V and -B reach the relay as DSN and BODY parameters when offered" {
+	setup_relay_and_config starttls
+	relay_control '{"dsn": true}'
+	printf 'Subject: dsn\n\nbody\n' | sendmail -N success,failure -R hdrs -V 'job 42' -B 8BITMIME bob@example.org
+	relayq run
+	[ "$(received_count)" -eq 1 ]
+	received_json 1 | json_get '" ".join(d["mail_options"])' > "$BATS_TEST_TMPDIR/mo"
+	grep -q 'RET=HDRS' "$BATS_TEST_TMPDIR/mo"
+	grep -q 'ENVID=job+2042' "$BATS_TEST_TMPDIR/mo"
+	grep -q 'BODY=8BITMIME' "$BATS_TEST_TMPDIR/mo"
+	received_json 1 | json_get 'd["rcpt_options"]' | grep -q 'NOTIFY=SUCCESS,FAILURE'
+}
+
+@test "without DSN at the relay the DSN parameters are left out" {
+	setup_relay_and_config starttls
+	printf 'Subject: nodsn\n\nbody\n' | sendmail -N never -R full bob@example.org
+	relayq run
+	[ "$(received_count)" -eq 1 ]
+	! received_json 1 | grep -q 'RET='
+	! received_json 1 | grep -q 'NOTIFY='
+}
+
+@test "bad -N, -R, -B values: exit 64 with one line" {
+	write_config
+	run -64 --separate-stderr sendmail -N sometimes bob@example.org <<< "x"
+	[[ "$stderr" == "sendmail: bad DSN notify" ]]
+	run -64 --separate-stderr sendmail -R all bob@example.org <<< "x"
+	[[ "$stderr" == "sendmail: bad DSN return" ]]
+	run -64 --separate-stderr sendmail -B 9BIT bob@example.org <<< "x"
+	[[ "$stderr" == "sendmail: bad body type" ]]
+}
+
+@test "a non-ASCII address and a relay without SMTPUTF8: refused, not retried" {
+	setup_relay_and_config starttls
+	printf 'Subject: utf8\n\nbody\n' | sendmail jösé@bücher.example
+	relayq run
+	[ "$(received_count)" -eq 0 ]
+	queue_is_empty
+	grep -q '553 5.6.7' "$SPOOL"/failed/*.state
+	! events | grep -q '^mail '
+}
