@@ -349,7 +349,7 @@ watch_intake(struct spool *sp)
 	if (fd == -1)
 		return -1;
 	if (fmt(path, sizeof(path), "%s/intake", sp->dir) == -1 ||
-	    inotify_add_watch(fd, path, IN_MOVED_TO) == -1) {
+	    inotify_add_watch(fd, path, IN_MOVED_TO | IN_CREATE) == -1) {
 		close(fd);
 		return -1;
 	}
@@ -438,6 +438,8 @@ runner_run(struct config *cf, const struct runner_opts *o)
 
 	for (;;) {
 		got_flush = 0;
+		if (spool_take_flush_request(&sp))
+			flush = 1;
 		next = deliver_pass(cf, &sp, flush);
 		flush = 0;
 		if (got_stop)
@@ -458,8 +460,9 @@ runner_run(struct config *cf, const struct runner_opts *o)
 			    LINGER_SECONDS, &allow);
 			if (got_stop)
 				break;
-			if (spool_intake_pending(&sp) || got_flush) {
-				flush = got_flush;
+			if (spool_intake_pending(&sp) || got_flush ||
+			    spool_take_flush_request(&sp)) {
+				flush = 1;
 				continue;
 			}
 			spool_unlock(&sp);

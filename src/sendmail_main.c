@@ -26,6 +26,7 @@
 #include "privilege.h"
 #include "queue_list.h"
 #include "smtp_server.h"
+#include "spool.h"
 #include "submit.h"
 
 enum mode {
@@ -111,7 +112,8 @@ main(int argc, char **argv)
 	const char		*config_path = RELAYQ_CONFIG_PATH, *override;
 	const char		*runner = RELAYQ_RUNNER_PATH, *base;
 	char			 why[1024], id[QUEUE_ID_LEN + 1];
-	int			 i, code, verbose = 0;
+	const char		*tag = "relayq";
+	int			 i, code, verbose = 0, queue_only = 0;
 
 	priv_init();
 	sanitize_stdio();
@@ -173,8 +175,10 @@ main(int argc, char **argv)
 				break;
 			case 'o':
 				arg = option_argument(argv, &i, p + 1, opt);
-				if (arg[0] == 'i' && arg[1] == '\0')
+				if (strcmp(arg, "i") == 0)
 					s.ignore_dots = 1;
+				else if (strcmp(arg, "dq") == 0)
+					queue_only = 1;
 				break;
 			case 'B':	/* body type: 7BIT, 8BITMIME */
 				s.body = upper(option_argument(argv, &i, p + 1,
@@ -193,6 +197,8 @@ main(int argc, char **argv)
 				    opt));
 				break;
 			case 'L':	/* syslog tag */
+				tag = option_argument(argv, &i, p + 1, opt);
+				break;
 			case 'O':	/* option=value */
 			case 'h':	/* hop count */
 			case 'X':	/* traffic log: never written */
@@ -226,6 +232,7 @@ main(int argc, char **argv)
 		}
 	}
 
+	log_init(tag, 0);
 	if (override != NULL) {
 		/* Someone else's configuration gets no group of ours. */
 		priv_drop();
@@ -247,6 +254,10 @@ main(int argc, char **argv)
 		/* No aliases file is supported yet: nothing to rebuild. */
 		return EX_OK;
 	case MODE_FLUSH:
+		/* Any user may ask: the runner decides what is due. */
+		if (intake_request_flush(cf.queue_dir) == -1)
+			fail(EX_TEMPFAIL, "cannot request a queue run in %s: %s",
+			    cf.queue_dir, strerror(errno));
 		submit_start_runner(cf.queue_dir, runner, override);
 		return EX_OK;
 	case MODE_SMTP: {
@@ -270,7 +281,8 @@ main(int argc, char **argv)
 		fail(code, "%s", why);
 	if (verbose)
 		fprintf(stderr, "%s: queued as %s\n", progname, id);
-	submit_start_runner(cf.queue_dir, runner, override);
+	if (!queue_only)
+		submit_start_runner(cf.queue_dir, runner, override);
 	conf_free(&cf);
 	return EX_OK;
 }

@@ -154,6 +154,31 @@ intake_abort(struct intake *in)
 }
 
 int
+intake_request_flush(const char *spooldir)
+{
+	char	path[PATH_MAX];
+	int	fd;
+
+	if (fmt(path, sizeof(path), "%s/intake/flush", spooldir) == -1)
+		return -1;
+	priv_raise();
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK, 0644);
+	priv_lower();
+	if (fd == -1)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+int
+spool_take_flush_request(struct spool *sp)
+{
+	return sp->intakefd != -1 &&
+	    unlinkat(sp->intakefd, "flush", 0) == 0;
+}
+
+int
 runner_active(const char *spooldir)
 {
 	char	path[PATH_MAX];
@@ -463,31 +488,34 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int
-spool_list(struct spool *sp, char ***idsp, size_t *np)
+/* The ids named in dirfd, as "<id>" or "<prefix><id>", sorted. */
+static int
+list_ids(int dirfd, const char *prefix, char ***idsp, size_t *np)
 {
 	DIR		*d;
 	struct dirent	*de;
 	char		**ids = NULL;
-	size_t		 n = 0, cap = 0;
+	size_t		 n = 0, cap = 0, plen = strlen(prefix);
 	int		 fd;
 
 	*idsp = NULL;
 	*np = 0;
-	if ((fd = dup(sp->queuefd)) == -1 || (d = fdopendir(fd)) == NULL) {
-		if (fd != -1)
-			close(fd);
+	if (dirfd == -1 || (fd = dup(dirfd)) == -1)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
 		return -1;
 	}
 	rewinddir(d);
 	while ((de = readdir(d)) != NULL) {
-		if (!queue_id_ok(de->d_name))
+		if (strncmp(de->d_name, prefix, plen) != 0 ||
+		    !queue_id_ok(de->d_name + plen))
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
 			ids = xrealloc(ids, cap * sizeof(*ids));
 		}
-		ids[n++] = xstrdup(de->d_name);
+		ids[n++] = xstrdup(de->d_name + plen);
 	}
 	closedir(d);
 	if (n > 1)
@@ -495,6 +523,18 @@ spool_list(struct spool *sp, char ***idsp, size_t *np)
 	*idsp = ids;
 	*np = n;
 	return 0;
+}
+
+int
+spool_list(struct spool *sp, char ***idsp, size_t *np)
+{
+	return list_ids(sp->queuefd, "", idsp, np);
+}
+
+int
+spool_list_intake(struct spool *sp, char ***idsp, size_t *np)
+{
+	return list_ids(sp->intakefd, "m.", idsp, np);
 }
 
 void
@@ -507,15 +547,15 @@ spool_list_free(char **ids, size_t n)
 	free(ids);
 }
 
-int
-spool_open_message(struct spool *sp, const char *id, int *fdp,
-    struct envelope *env, char *why, size_t whylen)
+static int
+open_message_at(int dirfd, const char *name, int *fdp, struct envelope *env,
+    char *why, size_t whylen)
 {
 	struct stat	st;
 	int		fd;
 
 	*fdp = -1;
-	fd = openat(sp->queuefd, id, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1) {
 		snprintf(why, whylen, "%s", strerror(errno));
 		return -1;
@@ -531,6 +571,23 @@ spool_open_message(struct spool *sp, const char *id, int *fdp,
 	}
 	*fdp = fd;
 	return 0;
+}
+
+int
+spool_open_message(struct spool *sp, const char *id, int *fdp,
+    struct envelope *env, char *why, size_t whylen)
+{
+	return open_message_at(sp->queuefd, id, fdp, env, why, whylen);
+}
+
+int
+spool_open_intake_message(struct spool *sp, const char *id, int *fdp,
+    struct envelope *env, char *why, size_t whylen)
+{
+	char	name[QUEUE_ID_LEN + 3];
+
+	snprintf(name, sizeof(name), "m.%s", id);
+	return open_message_at(sp->intakefd, name, fdp, env, why, whylen);
 }
 
 void

@@ -43,6 +43,10 @@ int	intake_commit(struct intake *, char *why, size_t whylen);
 /* intake_abort - remove the t.<id> file and close; never fails. */
 void	intake_abort(struct intake *);
 
+/* intake_request_flush - leave intake/flush for the runner: deferred
+ * mail is due now (sendmail -q, from any user). */
+int	intake_request_flush(const char *spooldir);
+
 /* runner_active - does some process hold the runner lock of spooldir? */
 int	runner_active(const char *spooldir);
 
@@ -84,12 +88,21 @@ pid_t	spool_lock_holder(struct spool *);
 /* spool_pickup - move checked m.<id> files into queue/, quarantine bad
  * ones, delete abandoned t.<id>.  Returns how many it queued. */
 int	spool_pickup(struct spool *);
+/* spool_take_flush_request - remove intake/flush; 1 if it was there. */
+int	spool_take_flush_request(struct spool *);
 /* spool_intake_pending - is there an m.<id> waiting in intake/? */
 int	spool_intake_pending(struct spool *);
 
 /* spool_list - the ids in queue/, sorted (= by arrival). */
 int	spool_list(struct spool *, char ***ids, size_t *n);
 void	spool_list_free(char **ids, size_t n);
+
+/* spool_list_intake - the ids of committed submissions not yet picked
+ * up (intake/m.<id>), sorted. */
+int	spool_list_intake(struct spool *, char ***ids, size_t *n);
+/* spool_open_intake_message - open and parse intake/m.<id>, for listing. */
+int	spool_open_intake_message(struct spool *, const char *id, int *fd,
+	    struct envelope *, char *why, size_t whylen);
 
 /* spool_open_message - open and parse queue/<id>. */
 int	spool_open_message(struct spool *, const char *id, int *fd,

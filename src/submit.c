@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
@@ -20,6 +21,7 @@
 #include "address.h"
 #include "envelope.h"
 #include "header.h"
+#include "log.h"
 #include "spool.h"
 #include "submit.h"
 #include "util.h"
@@ -567,6 +569,15 @@ submit_message_from(struct config *cf, const struct submission *s,
 		goto out;
 	}
 	snprintf(idout, QUEUE_ID_LEN + 1, "%s", env.id);
+	{
+		char esc[ENVELOPE_VALUE_MAX * 4 + 1];
+
+		escape_text(esc, sizeof(esc), env.sender, strlen(env.sender));
+		log_info("%s: uid=%u from=<%s> size=%" PRIu64 " nrcpt=%zu "
+		    "(queued)", env.id, (unsigned)env.uid, esc,
+		    w->total - ENVELOPE_TRAILER_LEN,
+		    env.nrcpts);
+	}
 	code = EX_OK;
 	goto out;
 

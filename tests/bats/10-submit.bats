@@ -208,3 +208,31 @@ queued_file() {
 	run -0 relayq queue
 	[[ "$output" == *"Mail queue is empty"* ]]
 }
+
+@test "sendmail starts the runner after queueing, except with -odq" {
+	printf '#!/bin/sh\necho started >> "%s/runner-started"\n' "$BATS_TEST_TMPDIR" > "$BATS_TEST_TMPDIR/fake-runner"
+	chmod +x "$BATS_TEST_TMPDIR/fake-runner"
+	export RELAYQ_RUNNER="$BATS_TEST_TMPDIR/fake-runner"
+	sendmail -odq bob@example.org <<< "Subject: queue only"
+	sleep 0.5
+	[ ! -e "$BATS_TEST_TMPDIR/runner-started" ]
+	sendmail bob@example.org <<< "Subject: deliver"
+	wait_for 5 test -e "$BATS_TEST_TMPDIR/runner-started"
+}
+
+@test "mailq and -bp list the queue in Postfix's layout, intake included" {
+	printf 'Subject: x\n\nabc\n' | sendmail -f alice@example.org bob@example.org carol@example.org
+	run -0 "$RELAYQ_BUILDDIR/src/sendmail" -bp
+	[ "${lines[0]}" = "-Queue ID-           --Size-- ----Arrival Time---- -Sender/Recipient-------" ]
+	[[ "${lines[1]}" =~ ^[0-9A-F]{20}\ +[0-9]+\ [A-Z][a-z]{2}\ [A-Z][a-z]{2}\ [\ 0-9]{2}\ [0-9:]{8}\ \ alice@example.org$ ]]
+	[[ "${lines[2]}" =~ ^\ {51}bob@example.org$ ]]
+	[[ "${lines[3]}" =~ ^\ {51}carol@example.org$ ]]
+	[[ "${lines[-1]}" == "-- 1 Kbytes in 1 Request." ]]
+	ln -s "$RELAYQ_BUILDDIR/src/sendmail" "$BATS_TEST_TMPDIR/mailq"
+	run -0 "$BATS_TEST_TMPDIR/mailq"
+	[[ "${lines[2]}" =~ bob@example.org ]]
+	# After a failed attempt the error is shown under the sender.
+	relayq run
+	run -0 "$BATS_TEST_TMPDIR/mailq"
+	[[ "${lines[2]}" == "(connect to 127.0.0.1:9: Connection refused; attempt 1, next in "* ]]
+}

@@ -49,7 +49,7 @@ state_of() {
 	write_config
 	use_runner
 	sendmail bob@example.org <<< "Subject: patience"
-	wait_for 10 test -n "$(ls "$SPOOL/queue" | grep '\.state$')"
+	wait_for 10 has_state
 	RELAY_PORT_WANTED=$RELAY_PORT start_relay starttls
 	# retry_max is 2s in the test config: no command needed.
 	wait_for 20 has_received 1
@@ -243,4 +243,21 @@ state_of() {
 	[ "$(received_count)" -eq 0 ]
 	[ "$(ls "$SPOOL/corrupt" | wc -l)" -eq 3 ]
 	[ -z "$(intake_files)" ]
+}
+
+@test "sendmail -q makes deferred mail due now, through a running runner" {
+	make_certs
+	RELAY_PORT=$(dead_port)
+	RELAY_MODE=starttls
+	write_config
+	sed -i 's/^retry_min = .*/retry_min = 1h/; s/^retry_max = .*/retry_max = 2h/' "$CONF"
+	use_runner
+	sendmail bob@example.org <<< "Subject: flush me"
+	wait_for 10 has_state
+	RELAY_PORT_WANTED=$RELAY_PORT start_relay starttls
+	sleep 1
+	[ "$(received_count)" -eq 0 ]
+	sendmail -q
+	wait_for 10 has_received 1
+	wait_for 5 queue_is_empty
 }

@@ -153,6 +153,11 @@ intake_files() {
 	ls -A "$SPOOL/intake" 2>/dev/null | grep -vx lock || true
 }
 
+# has_state - some queued message has had a delivery attempt.
+has_state() {
+	ls "$SPOOL/queue" 2>/dev/null | grep -q '\.state$'
+}
+
 queue_is_empty() {
 	[ -z "$(queue_files)" ] && [ -z "$(intake_files)" ]
 }
