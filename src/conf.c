@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "address.h"
 #include "conf.h"
 #include "pathnames.h"
 #include "util.h"
@@ -106,6 +107,52 @@ parse_tls(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 	else {
 		cfg_error(cfg, "%s: '%s' is not one of starttls, tls, none",
 		    opt->name, value);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_rewrite_from(cfg_t *cfg, cfg_opt_t *opt, const char *value,
+    void *result)
+{
+	if (strcmp(value, "never") == 0)
+		*(long *)result = REWRITE_FROM_NEVER;
+	else if (strcmp(value, "local") == 0)
+		*(long *)result = REWRITE_FROM_LOCAL;
+	else if (strcmp(value, "always") == 0)
+		*(long *)result = REWRITE_FROM_ALWAYS;
+	else {
+		cfg_error(cfg, "%s: '%s' is not one of never, local, always",
+		    opt->name, value);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+validate_address(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char	*p = cfg_opt_getnstr(opt, 0);
+	char		 reason[200];
+
+	if (p == NULL || address_check(p, reason, sizeof(reason)) == -1 ||
+	    !address_is_qualified(p)) {
+		cfg_error(cfg, "%s: '%s' is not a full address (%s)", opt->name,
+		    p ? p : "", p && address_is_qualified(p) ? reason :
+		    "user@domain needed");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+validate_optional_path(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *p = cfg_opt_getnstr(opt, 0);
+
+	if (p != NULL && *p != '\0' && p[0] != '/') {
+		cfg_error(cfg, "%s: '%s' is not an absolute path", opt->name, p);
 		return -1;
 	}
 	return 0;
@@ -221,6 +268,13 @@ conf_load(const char *path, int must_exist, struct config *cf, char *why,
 		CFG_INT_CB("retry_max", 3600, CFGF_NONE, parse_duration),
 		CFG_INT_CB("lifetime", 5 * 86400, CFGF_NONE, parse_duration),
 		CFG_INT("messages_per_connection", 100, CFGF_NONE),
+		CFG_STR("aliases", "/etc/aliases", CFGF_NONE),
+		CFG_STR("admin", NULL, CFGF_NODEFAULT),
+		CFG_STR("from", NULL, CFGF_NODEFAULT),
+		CFG_INT_CB("rewrite_from_header", REWRITE_FROM_LOCAL, CFGF_NONE,
+		    parse_rewrite_from),
+		CFG_BOOL("rewrite_to_header", cfg_true, CFGF_NONE),
+		CFG_STR_LIST("local_domains", "{}", CFGF_NONE),
 		CFG_SEC("smarthost", smarthost_opts,
 		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 		CFG_END()
@@ -256,6 +310,9 @@ conf_load(const char *path, int must_exist, struct config *cf, char *why,
 	cfg_set_validate_func(cfg, "smarthost|tls_trust_file", validate_path);
 	cfg_set_validate_func(cfg, "smarthost|password_file", validate_path);
 	cfg_set_validate_func(cfg, "queue_dir", validate_path);
+	cfg_set_validate_func(cfg, "aliases", validate_optional_path);
+	cfg_set_validate_func(cfg, "admin", validate_address);
+	cfg_set_validate_func(cfg, "from", validate_address);
 	cfg_set_validate_func(cfg, "domain", validate_name);
 	cfg_set_validate_func(cfg, "helo_name", validate_name);
 
@@ -283,6 +340,20 @@ conf_load(const char *path, int must_exist, struct config *cf, char *why,
 	cf->lifetime = cfg_getint(cfg, "lifetime");
 	cf->messages_per_connection = (int)cfg_getint(cfg,
 	    "messages_per_connection");
+	if (cfg_getstr(cfg, "aliases") && *cfg_getstr(cfg, "aliases"))
+		cf->aliases = xstrdup(cfg_getstr(cfg, "aliases"));
+	if (cfg_getstr(cfg, "admin"))
+		cf->admin = xstrdup(cfg_getstr(cfg, "admin"));
+	if (cfg_getstr(cfg, "from"))
+		cf->from = xstrdup(cfg_getstr(cfg, "from"));
+	cf->rewrite_from_header = (enum rewrite_from)cfg_getint(cfg,
+	    "rewrite_from_header");
+	cf->rewrite_to_header = cfg_getbool(cfg, "rewrite_to_header");
+	cf->nlocal_domains = cfg_size(cfg, "local_domains");
+	cf->local_domains = xcalloc(cf->nlocal_domains + 1, sizeof(char *));
+	for (i = 0; i < cf->nlocal_domains; i++)
+		cf->local_domains[i] = xstrdup(cfg_getnstr(cfg,
+		    "local_domains", i));
 	if (cf->retry_min < 1)
 		cf->retry_min = 1;
 	if (cf->retry_max < cf->retry_min)
@@ -338,6 +409,12 @@ conf_free(struct config *cf)
 		free(sh->password_file);
 	}
 	free(cf->smarthosts);
+	for (i = 0; i < cf->nlocal_domains; i++)
+		free(cf->local_domains[i]);
+	free(cf->local_domains);
+	free(cf->aliases);
+	free(cf->admin);
+	free(cf->from);
 	free(cf->path);
 	free(cf->queue_dir);
 	free(cf->domain);

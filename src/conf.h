@@ -33,6 +33,12 @@ struct smarthost {
 	int		 timeout;		/* seconds, per I/O step */
 };
 
+enum rewrite_from {
+	REWRITE_FROM_NEVER,
+	REWRITE_FROM_LOCAL,	/* only a local From: address */
+	REWRITE_FROM_ALWAYS,
+};
+
 struct config {
 	char		*path;
 	int		 file_found;
@@ -44,6 +50,13 @@ struct config {
 	int64_t		 retry_max;
 	int64_t		 lifetime;
 	int		 messages_per_connection;
+	char		*aliases;	/* NULL: none */
+	char		*admin;		/* catch-all for local recipients */
+	char		*from;		/* forced envelope sender */
+	enum rewrite_from rewrite_from_header;
+	int		 rewrite_to_header;
+	size_t		 nlocal_domains;
+	char		**local_domains;
 	size_t		 nsmarthosts;
 	struct smarthost *smarthosts;
 };
