@@ -798,17 +798,21 @@ toolong:
  * Read an addr-spec (local-part ["@" domain], the obsolete forms with
  * CFWS around dots included) into OB, and the token that ends it into
  * *END.  In CTX_ANGLE that must be '>'; LT is where the '<' was.
+ * *SPEC_S / *SPEC_E are set to where the first token of the addr-spec
+ * starts and where its last one ends: the addr-spec as written, comments
+ * and folds inside it included, CFWS around it left out.
  */
 static int
 parse_spec(struct lexer *lx, struct outbuf *ob, enum spec_ctx ctx,
-    size_t lt, struct tok *end)
+    size_t lt, struct tok *end, size_t *spec_s, size_t *spec_e)
 {
 	struct tok	t;
-	int		prev_word = 0, seen_at = 0, dlit = 0;
+	int		prev_word = 0, seen_at = 0, dlit = 0, ntok = 0;
 	size_t		nlocal = 0, ndomain = 0;
 
 	ob->n = 0;
 	ob->buf[0] = '\0';
+	*spec_s = *spec_e = lx->pos;
 	for (;;) {
 		if (next_token(lx, &t) == -1)
 			return -1;
@@ -865,6 +869,9 @@ parse_spec(struct lexer *lx, struct outbuf *ob, enum spec_ctx ctx,
 			    " inside <...>" : "");
 		if (out_tok(lx, ob, &t) == -1)
 			return -1;
+		if (ntok++ == 0)
+			*spec_s = t.start;
+		*spec_e = t.end;
 		if (seen_at && !is_sp(&t, '@'))
 			ndomain++;
 		else if (!seen_at)
@@ -929,11 +936,13 @@ skip_route(struct lexer *lx)
 }
 
 /*
- * Just past '<': read the angle-addr.  1 with an address in OB, 0 for
- * "<>", which names no recipient.
+ * Just past '<': read the angle-addr.  1 with an address in OB and its
+ * addr-spec, route left out, at *SPEC_S to *SPEC_E; 0 for "<>", which
+ * names no recipient.
  */
 static int
-parse_angle(struct lexer *lx, struct outbuf *ob, size_t lt)
+parse_angle(struct lexer *lx, struct outbuf *ob, size_t lt, size_t *spec_s,
+    size_t *spec_e)
 {
 	struct tok	t;
 	size_t		save = lx->pos;
@@ -953,7 +962,7 @@ parse_angle(struct lexer *lx, struct outbuf *ob, size_t lt)
 			    "offset %zu", t.start);
 	}
 	lx->pos = save;
-	if (parse_spec(lx, ob, CTX_ANGLE, lt, &t) == -1)
+	if (parse_spec(lx, ob, CTX_ANGLE, lt, &t, spec_s, spec_e) == -1)
 		return -1;
 	return 1;
 }
@@ -1038,13 +1047,43 @@ finish_elem(struct lexer *lx, struct tok *t, int *in_group)
 }
 
 static int
-parse_list(struct lexer *lx, int (*cb)(const char *, void *), void *arg)
+is_wsp(unsigned char c)
 {
-	struct outbuf	ob;
-	struct tok	t;
-	enum elem_kind	kind;
-	size_t		start;
-	int		in_group = 0, r = 0;
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/*
+ * Offsets of a list element that holds a mailbox: START is where the
+ * element's text begins (just past the ',' or ':' before it), END where
+ * the token that ends it starts (',', ';' or the end of VALUE).  Only
+ * CFWS lies between them and the mailbox's first and last tokens, so
+ * trimming whitespace leaves a comment in and stops at the first token.
+ */
+static void
+make_span(const struct lexer *lx, size_t start, size_t end, size_t spec_s,
+    size_t spec_e, int angle, struct address_span *sp)
+{
+	while (start < end && is_wsp(lx->p[start]))
+		start++;
+	while (end > start && is_wsp(lx->p[end - 1]))
+		end--;
+	sp->mailbox_start = start;
+	sp->mailbox_len = end - start;
+	sp->spec_start = spec_s;
+	sp->spec_len = spec_e - spec_s;
+	sp->angle = angle;
+}
+
+static int
+parse_list(struct lexer *lx, int (*cb)(const char *,
+    const struct address_span *, void *), void *arg)
+{
+	struct outbuf		ob;
+	struct address_span	sp;
+	struct tok		t;
+	enum elem_kind		kind;
+	size_t			start, spec_s = 0, spec_e = 0;
+	int			in_group = 0, r = 0, angle = 0;
 
 	for (;;) {
 		start = lx->pos;
@@ -1070,30 +1109,38 @@ parse_list(struct lexer *lx, int (*cb)(const char *, void *), void *arg)
 			in_group = 1;
 			continue;
 		case ELEM_ANGLE:
-			if ((r = parse_angle(lx, &ob, t.start)) == -1)
+			if ((r = parse_angle(lx, &ob, t.start, &spec_s,
+			    &spec_e)) == -1)
 				return -1;
 			if (next_token(lx, &t) == -1)
 				return -1;
+			angle = 1;
 			break;
 		case ELEM_BARE:
 			lx->pos = start;
-			if (parse_spec(lx, &ob, CTX_BARE, 0, &t) == -1)
+			if (parse_spec(lx, &ob, CTX_BARE, 0, &t, &spec_s,
+			    &spec_e) == -1)
 				return -1;
 			r = 1;
+			angle = 0;
 			break;
 		}
 		/* the dry run has already seen what follows, so call now */
-		if (r == 1 && cb != NULL && (r = cb(ob.buf, arg)) != 0)
-			return r;
+		if (r == 1 && cb != NULL) {
+			make_span(lx, start, t.start, spec_s, spec_e, angle,
+			    &sp);
+			if ((r = cb(ob.buf, &sp, arg)) != 0)
+				return r;
+		}
 		if ((r = finish_elem(lx, &t, &in_group)) <= 0)
 			return r;
 	}
 }
 
 int
-address_list_parse(const char *value, size_t len,
-    int (*cb)(const char *addr, void *arg), void *arg, char *why,
-    size_t whylen)
+address_list_parse_spans(const char *value, size_t len,
+    int (*cb)(const char *addr, const struct address_span *span, void *arg),
+    void *arg, char *why, size_t whylen)
 {
 	struct lexer	lx;
 	int		r;
@@ -1117,4 +1164,35 @@ address_list_parse(const char *value, size_t len,
 		return 0;
 	lx.pos = 0;
 	return parse_list(&lx, cb, arg);
+}
+
+/* address_list_parse's callback, called through the span-reporting core */
+struct plain_cb {
+	int	(*cb)(const char *, void *);
+	void	*arg;
+};
+
+static int
+plain_cb(const char *addr, const struct address_span *span, void *arg)
+{
+	const struct plain_cb	*p = arg;
+
+	(void)span;
+	return p->cb(addr, p->arg);
+}
+
+int
+address_list_parse(const char *value, size_t len,
+    int (*cb)(const char *addr, void *arg), void *arg, char *why,
+    size_t whylen)
+{
+	struct plain_cb	p;
+
+	if (cb == NULL)
+		return address_list_parse_spans(value, len, NULL, NULL, why,
+		    whylen);
+	p.cb = cb;
+	p.arg = arg;
+	return address_list_parse_spans(value, len, plain_cb, &p, why,
+	    whylen);
 }

@@ -99,4 +99,46 @@ int	address_list_parse(const char *value, size_t len,
 	    int (*cb)(const char *addr, void *arg), void *arg,
 	    char *why, size_t whylen);
 
+/*
+ * Where one mailbox of an address-list was written, as byte offsets into
+ * the VALUE given to address_list_parse_spans, so that a caller can
+ * rewrite addresses in a header field and keep every other byte (display
+ * names, comments, folding) as it was.
+ *
+ * mailbox: the whole mailbox, display name, <angle-addr> and any comment
+ *   before or after it, up to but not including the ',' or ';' (or the
+ *   end of VALUE) that ends it; whitespace and line breaks at either end
+ *   left out.  A group's name, its ':' and its ';' are in no span.
+ * spec: the addr-spec as written, from the first byte of its first token
+ *   to the last byte of its last one: inside the <> of an angle-addr with
+ *   any obsolete route ("@r1,@r2:") left out, or the bare addr-spec
+ *   without the comments and whitespace around it.  Comments and folds
+ *   inside the addr-spec ("u(c)@x.org", "a@[1.2\r\n .3.4]") are inside
+ *   the span, and replacing the span replaces them too.
+ * angle: 1 when the addr-spec was written in <...>, else 0.
+ *
+ * Always mailbox_len > 0, spec_len > 0 and mailbox_start <= spec_start,
+ * spec_start + spec_len <= mailbox_start + mailbox_len <= LEN.  Mailboxes
+ * come in order and their spans never overlap.  Either substring, parsed
+ * on its own by address_list_parse, gives back the same single address.
+ */
+struct address_span {
+	size_t	mailbox_start, mailbox_len;
+	size_t	spec_start, spec_len;
+	int	angle;
+};
+
+/*
+ * address_list_parse_spans - address_list_parse, with the callback also
+ * given SPAN: where the mailbox and its addr-spec are in VALUE (valid only
+ * for the duration of the call).  Everything else is as for
+ * address_list_parse, which is built on it: the same mailboxes in the
+ * same canonical form, the whole of VALUE checked before the first call,
+ * the callback's non-zero value returned as is, -1 and WHY on a syntax
+ * error.  A "<>" names no mailbox and gets no call, so no span either.
+ */
+int	address_list_parse_spans(const char *value, size_t len,
+	    int (*cb)(const char *addr, const struct address_span *span,
+	    void *arg), void *arg, char *why, size_t whylen);
+
 #endif /* RELAYQ_ADDRESS_H */

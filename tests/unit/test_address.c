@@ -877,6 +877,531 @@ test_list_comment_depth(void **state)
 	    sizeof(why)), 0);
 }
 
+/* ---- address_list_parse_spans ---- */
+
+#define SPANMAX		512	/* more than a 300-byte fuzz value can hold */
+
+/* What address_list_parse_spans reported for one value. */
+struct spanlog {
+	const char		*value;
+	size_t			 len;
+	int			 n;
+	int			 calls;
+	int			 stop_at;
+	int			 stop_ret;
+	char			 addrs[SPANMAX][ADDRESS_MAX + 1];
+	struct address_span	 spans[SPANMAX];
+};
+
+/* only one spanlog is live at a time, and it is too big for the stack */
+static struct spanlog	span_log;
+
+/*
+ * Parse BUF/LEN from an exact-size heap copy, so that a sanitizer sees a
+ * read past the substring, and return how many mailboxes it held (-1 on
+ * a syntax error); the first goes into FIRST.
+ */
+static int
+reparse(const char *buf, size_t len, char *first)
+{
+	struct collect	c;
+	char		*h;
+	int		r;
+
+	h = malloc(len ? len : 1);
+	assert_non_null(h);
+	memcpy(h, buf, len);
+	memset(&c, 0, sizeof(c));
+	r = address_list_parse(h, len, collect_cb, &c, NULL, 0);
+	free(h);
+	if (r != 0)
+		return -1;
+	if (c.n > 0)
+		memcpy(first, c.addrs[0], strlen(c.addrs[0]) + 1);
+	return c.calls;
+}
+
+static int
+is_wsp(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/*
+ * The per-call promises of address_span: in bounds, in order, not
+ * overlapping, spec inside mailbox, no whitespace at the ends, and each
+ * substring parsed alone gives back the same single address.
+ */
+static int
+span_cb(const char *addr, const struct address_span *sp, void *arg)
+{
+	struct spanlog		*l = arg;
+	const char		*v = l->value;
+	size_t			 mend, send, prev;
+	char			 again[ADDRESS_MAX + 1];
+	int			 k;
+
+	assert_non_null(sp);
+	assert_true(strlen(addr) <= ADDRESS_MAX);
+	mend = sp->mailbox_start + sp->mailbox_len;
+	send = sp->spec_start + sp->spec_len;
+	if (sp->mailbox_len == 0 || sp->spec_len == 0 || mend > l->len ||
+	    mend < sp->mailbox_start || sp->spec_start < sp->mailbox_start ||
+	    send > mend || (sp->angle != 0 && sp->angle != 1))
+		fail_msg("[%s] <%s>: bad span m %zu+%zu s %zu+%zu a %d",
+		    esc(v, l->len), addr, sp->mailbox_start, sp->mailbox_len,
+		    sp->spec_start, sp->spec_len, sp->angle);
+	prev = l->n == 0 ? 0 : l->spans[l->n - 1].mailbox_start +
+	    l->spans[l->n - 1].mailbox_len;
+	if (l->n > 0 && sp->mailbox_start <= prev)
+		fail_msg("[%s] <%s>: mailbox at %zu overlaps or touches the "
+		    "one ending at %zu", esc(v, l->len), addr,
+		    sp->mailbox_start, prev);
+	if (is_wsp((unsigned char)v[sp->mailbox_start]) ||
+	    is_wsp((unsigned char)v[mend - 1]) ||
+	    is_wsp((unsigned char)v[sp->spec_start]) ||
+	    is_wsp((unsigned char)v[send - 1]))
+		fail_msg("[%s] <%s>: span starts or ends with whitespace",
+		    esc(v, l->len), addr);
+	k = reparse(v + sp->spec_start, sp->spec_len, again);
+	if (k != 1 || strcmp(again, addr) != 0)
+		fail_msg("[%s] <%s>: spec [%s] parses to %d <%s>",
+		    esc(v, l->len), addr, esc(v + sp->spec_start,
+		    sp->spec_len), k, k > 0 ? again : "");
+	k = reparse(v + sp->mailbox_start, sp->mailbox_len, again);
+	if (k != 1 || strcmp(again, addr) != 0)
+		fail_msg("[%s] <%s>: mailbox [%s] parses to %d <%s>",
+		    esc(v, l->len), addr, esc(v + sp->mailbox_start,
+		    sp->mailbox_len), k, k > 0 ? again : "");
+	l->calls++;
+	assert_true(l->n < SPANMAX);
+	memcpy(l->addrs[l->n], addr, strlen(addr) + 1);
+	l->spans[l->n++] = *sp;
+	if (l->stop_at != 0 && l->calls == l->stop_at)
+		return l->stop_ret;
+	return 0;
+}
+
+/*
+ * Splice: copy V/LEN into OUT, replacing the spec (or, with REPL NULL,
+ * the whole mailbox: dropped) of every logged span by REPL(i).  Returns
+ * the new length.
+ */
+static size_t
+splice(const struct spanlog *l, const char *(*repl)(const struct spanlog *,
+    int), char *out, size_t outlen)
+{
+	size_t		 at = 0, o = 0, s, n, k;
+	const char	*r;
+	int		 i;
+
+	for (i = 0; i < l->n; i++) {
+		if (repl != NULL) {
+			s = l->spans[i].spec_start;
+			n = l->spans[i].spec_len;
+			r = repl(l, i);
+		} else {
+			s = l->spans[i].mailbox_start;
+			n = l->spans[i].mailbox_len;
+			r = "";
+		}
+		k = strlen(r);
+		assert_true(o + (s - at) + k < outlen);
+		memcpy(out + o, l->value + at, s - at);
+		o += s - at;
+		memcpy(out + o, r, k);
+		o += k;
+		at = s + n;
+	}
+	assert_true(o + (l->len - at) < outlen);
+	memcpy(out + o, l->value + at, l->len - at);
+	o += l->len - at;
+	out[o] = '\0';
+	return o;
+}
+
+static const char *
+repl_canon(const struct spanlog *l, int i)
+{
+	return l->addrs[i];
+}
+
+static const char *
+repl_new(const struct spanlog *l, int i)
+{
+	static char	buf[32];
+
+	(void)l;
+	snprintf(buf, sizeof(buf), "n%d@new.example", i);
+	return buf;
+}
+
+/*
+ * Everything address_list_parse_spans promises about VALUE/LEN, checked
+ * against address_list_parse: same return value, reason and mailboxes;
+ * spans that hold up (span_cb); dropping every mailbox span leaves a list
+ * with no mailbox; putting the canonical address, or a new one, in place
+ * of every spec gives back exactly those addresses.  Returns the number
+ * of mailboxes, or -1 when VALUE does not parse.
+ */
+static int
+check_spans(const char *value, size_t len)
+{
+	static struct {
+		char	buf[SPANMAX * 24 + 2048];
+		char	a[SPANMAX][ADDRESS_MAX + 1];
+	} w;
+	struct spanlog	*l = &span_log;
+	struct collect	 c;
+	char		 why1[160], why2[160];
+	size_t		 n;
+	int		 r1, r2, cnt, i, k;
+
+	strcpy(why1, "(unset)");
+	strcpy(why2, "(unset)");
+	memset(&c, 0, sizeof(c));
+	r1 = address_list_parse(value, len, collect_cb, &c, why1,
+	    sizeof(why1));
+	cnt = c.calls;
+	memset(l, 0, sizeof(*l));
+	l->value = value;
+	l->len = len;
+	r2 = address_list_parse_spans(value, len, span_cb, l, why2,
+	    sizeof(why2));
+	if (r1 != r2 || strcmp(why1, why2) != 0)
+		fail_msg("[%s]: plain %d \"%s\", spans %d \"%s\"",
+		    esc(value, len), r1, why1, r2, why2);
+	assert_int_equal(address_list_parse_spans(value, len, NULL, NULL,
+	    NULL, 0), r1);
+	if (r2 != 0) {
+		if (l->calls != 0)
+			fail_msg("[%s]: error, yet %d calls", esc(value, len),
+			    l->calls);
+		return -1;
+	}
+	if (l->n != cnt)
+		fail_msg("[%s]: %d spans, %d addresses", esc(value, len),
+		    l->n, cnt);
+
+	/* what lies outside the mailbox spans names no recipient */
+	n = splice(l, NULL, w.buf, sizeof(w.buf));
+	k = reparse(w.buf, n, w.a[0]);
+	if (k != 0)
+		fail_msg("[%s]: without its mailboxes [%s] gives %d",
+		    esc(value, len), esc(w.buf, n), k);
+
+	/* the canonical form can stand in for what was written */
+	for (i = 0; i < l->n; i++)
+		memcpy(w.a[i], l->addrs[i], strlen(l->addrs[i]) + 1);
+	n = splice(l, repl_canon, w.buf, sizeof(w.buf));
+	memset(l, 0, sizeof(*l));
+	l->value = w.buf;
+	l->len = n;
+	if (address_list_parse_spans(w.buf, n, span_cb, l, why2,
+	    sizeof(why2)) != 0 || l->n != cnt)
+		fail_msg("[%s]: canonical [%s]: %s, %d of %d",
+		    esc(value, len), esc(w.buf, n), why2, l->n, cnt);
+	for (i = 0; i < cnt; i++)
+		if (strcmp(l->addrs[i], w.a[i]) != 0)
+			fail_msg("[%s]: canonical #%d <%s> want <%s>",
+			    esc(value, len), i, l->addrs[i], w.a[i]);
+
+	/* and so can a different address; spans from the original */
+	memset(l, 0, sizeof(*l));
+	l->value = value;
+	l->len = len;
+	assert_int_equal(address_list_parse_spans(value, len, span_cb, l,
+	    NULL, 0), 0);
+	n = splice(l, repl_new, w.buf, sizeof(w.buf));
+	{
+		struct spanlog	*l2 = malloc(sizeof(*l2));
+
+		assert_non_null(l2);
+		memset(l2, 0, sizeof(*l2));
+		l2->value = w.buf;
+		l2->len = n;
+		if (address_list_parse_spans(w.buf, n, span_cb, l2, why2,
+		    sizeof(why2)) != 0 || l2->n != cnt)
+			fail_msg("[%s]: rewritten [%s]: %s, %d of %d",
+			    esc(value, len), esc(w.buf, n), why2, l2->n,
+			    cnt);
+		for (i = 0; i < cnt; i++) {
+			if (strcmp(l2->addrs[i], repl_new(l, i)) != 0)
+				fail_msg("[%s]: rewritten #%d <%s>",
+				    esc(value, len), i, l2->addrs[i]);
+			/* the angle brackets stay where they were */
+			assert_int_equal(l2->spans[i].angle,
+			    l->spans[i].angle);
+		}
+		free(l2);
+	}
+	return cnt;
+}
+
+/* Every sample of the address_list_parse table, through the spans. */
+static void
+test_spans_table(void **state)
+{
+	size_t	i, len;
+	int	j, n;
+
+	(void)state;
+	for (i = 0; i < NELEM(list_rows); i++) {
+		const struct lp *l = &list_rows[i];
+
+		len = l->len != 0 ? l->len : strlen(l->value);
+		n = check_spans(l->value, len);
+		for (j = 0; j < MAXOUT && l->out[j] != NULL; j++)
+			if (j >= n || strcmp(span_log.addrs[j], l->out[j]) != 0)
+				fail_msg("row %zu [%s]: #%d want <%s>", i,
+				    esc(l->value, len), j, l->out[j]);
+		if (j != n)
+			fail_msg("row %zu [%s]: %d addresses, want %d", i,
+			    esc(l->value, len), n, j);
+	}
+	/* and the error table: same reason, no call */
+	for (i = 0; i < NELEM(list_errs); i++) {
+		const struct lperr *e = &list_errs[i];
+
+		len = e->len != 0 ? e->len : strlen(e->value);
+		if (check_spans(e->value, len) != -1)
+			fail_msg("err row %zu [%s] parsed", i,
+			    esc(e->value, len));
+	}
+}
+
+struct spexp {
+	size_t		 mstart;
+	const char	*mbox;
+	size_t		 sstart;
+	const char	*spec;
+	int		 angle;
+	const char	*addr;
+};
+
+struct sprow {
+	const char	*value;
+	struct spexp	 e[4];		/* up to the first with mbox NULL */
+};
+
+static const struct sprow span_rows[] = {
+	{ "root", { { 0, "root", 0, "root", 0, "root" } } },
+	{ "Root <root>", { { 0, "Root <root>", 6, "root", 1, "root" } } },
+	{ "\"Doe, John\" <john@x.org> (work), ann@y.org", {
+	    { 0, "\"Doe, John\" <john@x.org> (work)", 13, "john@x.org", 1,
+	      "john@x.org" },
+	    { 33, "ann@y.org", 33, "ann@y.org", 0, "ann@y.org" } } },
+	/* group name, ':', ';' and the ',' after it are in no span */
+	{ "Team: a@x, \"B\" <b@y>;, c@z", {
+	    { 6, "a@x", 6, "a@x", 0, "a@x" },
+	    { 11, "\"B\" <b@y>", 16, "b@y", 1, "b@y" },
+	    { 23, "c@z", 23, "c@z", 0, "c@z" } } },
+	/* the value of a folded "To: a@x,\r\n\tb@y" */
+	{ " a@x,\r\n\tb@y", {
+	    { 1, "a@x", 1, "a@x", 0, "a@x" },
+	    { 8, "b@y", 8, "b@y", 0, "b@y" } } },
+	/* the whole line, given by mistake: "To" is then a group name */
+	{ "To: a@x,\r\n\tb@y", {
+	    { 4, "a@x", 4, "a@x", 0, "a@x" },
+	    { 11, "b@y", 11, "b@y", 0, "b@y" } } },
+	/* comments around belong to the mailbox; inside, to the spec */
+	{ "(lead) u(c)@(d)v(e).(f)w (trail), (x) <(y) p@q (z)> (w)", {
+	    { 0, "(lead) u(c)@(d)v(e).(f)w (trail)", 7,
+	      "u(c)@(d)v(e).(f)w", 0, "u@v.w" },
+	    { 34, "(x) <(y) p@q (z)> (w)", 43, "p@q", 1, "p@q" } } },
+	{ "Pete(A nice \\) chap) <pete(his account)@silly.test(his host)>", {
+	    { 0, "Pete(A nice \\) chap) <pete(his account)@silly.test"
+	      "(his host)>", 22, "pete(his account)@silly.test", 1,
+	      "pete@silly.test" } } },
+	/* the route is not part of the spec */
+	{ "<@route:u@v>", { { 0, "<@route:u@v>", 8, "u@v", 1, "u@v" } } },
+	{ "Mary Smith <@node.test,@b.test:mary@example.net>, , "
+	  "jdoe@test  . example\r\n", {
+	    { 0, "Mary Smith <@node.test,@b.test:mary@example.net>", 31,
+	      "mary@example.net", 1, "mary@example.net" },
+	    { 52, "jdoe@test  . example", 52, "jdoe@test  . example", 0,
+	      "jdoe@test.example" } } },
+	/* RFC 5322 A.1.3 */
+	{ "A Group(Some people)\r\n     :Chris Jones <c@(Chris's host.)"
+	  "public.example>,\r\n         joe@example.org,\r\n  John "
+	  "<jdoe@one.test> (my dear friend); (the end of the group)", {
+	    { 28, "Chris Jones <c@(Chris's host.)public.example>", 41,
+	      "c@(Chris's host.)public.example", 1, "c@public.example" },
+	    { 85, "joe@example.org", 85, "joe@example.org", 0,
+	      "joe@example.org" },
+	    { 105, "John <jdoe@one.test> (my dear friend)", 111,
+	      "jdoe@one.test", 1, "jdoe@one.test" } } },
+	/* "<>" names no one and gets no span */
+	{ "Nobody <>, a@b.c", { { 11, "a@b.c", 11, "a@b.c", 0, "a@b.c" } } },
+	/* folding inside the mailbox, and inside the spec */
+	{ "Mary Smith\r\n  \r\n <mary@example.net>", {
+	    { 0, "Mary Smith\r\n  \r\n <mary@example.net>", 18,
+	      "mary@example.net", 1, "mary@example.net" } } },
+	{ "\"fold\r\n\tme\"@x.org", {
+	    { 0, "\"fold\r\n\tme\"@x.org", 0, "\"fold\r\n\tme\"@x.org", 0,
+	      "\"fold\tme\"@x.org" } } },
+	{ "u@[ 192.0.2.1 ] (lit)", {
+	    { 0, "u@[ 192.0.2.1 ] (lit)", 0, "u@[ 192.0.2.1 ]", 0,
+	      "u@[192.0.2.1]" } } },
+	{ "undisclosed-recipients:;", { { 0, NULL, 0, NULL, 0, NULL } } },
+	{ "G: ;, <>, (c),", { { 0, NULL, 0, NULL, 0, NULL } } },
+};
+
+static void
+test_spans_explicit(void **state)
+{
+	size_t	i, len;
+	int	j, n;
+
+	(void)state;
+	for (i = 0; i < NELEM(span_rows); i++) {
+		const struct sprow *row = &span_rows[i];
+
+		len = strlen(row->value);
+		n = check_spans(row->value, len);
+		for (j = 0; j < 4 && row->e[j].mbox != NULL; j++) {
+			const struct spexp		*e = &row->e[j];
+			const struct address_span	*sp;
+
+			if (j >= n)
+				fail_msg("row %zu [%s]: only %d mailboxes", i,
+				    esc(row->value, len), n);
+			sp = &span_log.spans[j];
+			if (sp->mailbox_start != e->mstart ||
+			    sp->mailbox_len != strlen(e->mbox) ||
+			    memcmp(row->value + sp->mailbox_start, e->mbox,
+			    sp->mailbox_len) != 0)
+				fail_msg("row %zu #%d: mailbox %zu+%zu [%s]", i,
+				    j, sp->mailbox_start, sp->mailbox_len,
+				    esc(row->value + sp->mailbox_start,
+				    sp->mailbox_len));
+			if (sp->spec_start != e->sstart ||
+			    sp->spec_len != strlen(e->spec) ||
+			    memcmp(row->value + sp->spec_start, e->spec,
+			    sp->spec_len) != 0)
+				fail_msg("row %zu #%d: spec %zu+%zu [%s]", i, j,
+				    sp->spec_start, sp->spec_len,
+				    esc(row->value + sp->spec_start,
+				    sp->spec_len));
+			if (sp->angle != e->angle)
+				fail_msg("row %zu #%d: angle %d", i, j,
+				    sp->angle);
+			if (strcmp(span_log.addrs[j], e->addr) != 0)
+				fail_msg("row %zu #%d: <%s> want <%s>", i, j,
+				    span_log.addrs[j], e->addr);
+		}
+		if (j != n)
+			fail_msg("row %zu [%s]: %d mailboxes, want %d", i,
+			    esc(row->value, len), n, j);
+	}
+}
+
+/* What the API is for: rewrite addresses, leave every other byte. */
+struct rewrite {
+	const char	*value;
+	char		 out[512];
+	size_t		 o, at;
+	const char	*domain;
+};
+
+static int
+qualify_cb(const char *addr, const struct address_span *sp, void *arg)
+{
+	struct rewrite	*rw = arg;
+	char		 q[ADDRESS_MAX + 1];
+	size_t		 k;
+
+	assert_int_equal(address_qualify(addr, rw->domain, q, sizeof(q),
+	    NULL, 0), 0);
+	k = sp->spec_start - rw->at;
+	memcpy(rw->out + rw->o, rw->value + rw->at, k);
+	rw->o += k;
+	k = strlen(q);
+	memcpy(rw->out + rw->o, q, k);
+	rw->o += k;
+	rw->at = sp->spec_start + sp->spec_len;
+	return 0;
+}
+
+static void
+test_spans_rewrite(void **state)
+{
+	static const struct {
+		const char	*in, *out;
+	} rows[] = {
+		{ "Root <root>, (c) admin (the admin),\r\n\t\"Doe, J.\" "
+		  "<@relay:jd (x) > (work)",
+		  "Root <root@example.org>, (c) admin@example.org (the admin),"
+		  "\r\n\t\"Doe, J.\" <@relay:jd@example.org (x) > (work)" },
+		{ "Team: a@x.org, (b)b;, \"c\"", "Team: a@x.org, "
+		  "(b)b@example.org;, \"c\"@example.org" },
+		{ "u(c)@(d)v(e).(f)w, x", "u@v.w, x@example.org" },
+		{ "undisclosed-recipients:;", "undisclosed-recipients:;" },
+	};
+	struct rewrite	rw;
+	size_t		i, len;
+
+	(void)state;
+	for (i = 0; i < NELEM(rows); i++) {
+		memset(&rw, 0, sizeof(rw));
+		rw.value = rows[i].in;
+		rw.domain = "example.org";
+		len = strlen(rows[i].in);
+		assert_int_equal(address_list_parse_spans(rw.value, len,
+		    qualify_cb, &rw, NULL, 0), 0);
+		memcpy(rw.out + rw.o, rw.value + rw.at, len - rw.at);
+		rw.o += len - rw.at;
+		rw.out[rw.o] = '\0';
+		assert_string_equal(rw.out, rows[i].out);
+	}
+}
+
+static void
+test_spans_early_stop(void **state)
+{
+	static const char	v[] = "a@x.org, B <b@x.org>, c@x.org";
+	struct spanlog		*l = &span_log;
+
+	(void)state;
+	memset(l, 0, sizeof(*l));
+	l->value = v;
+	l->len = strlen(v);
+	l->stop_at = 2;
+	l->stop_ret = 7;
+	assert_int_equal(address_list_parse_spans(v, strlen(v), span_cb, l,
+	    NULL, 0), 7);
+	assert_int_equal(l->calls, 2);
+	assert_string_equal(l->addrs[1], "b@x.org");
+	assert_int_equal(l->spans[1].mailbox_start, 9);
+	assert_int_equal(l->spans[1].spec_start, 12);
+	memset(l, 0, sizeof(*l));
+	l->value = v;
+	l->len = strlen(v);
+	l->stop_at = 1;
+	l->stop_ret = -5;
+	assert_int_equal(address_list_parse_spans(v, strlen(v), span_cb, l,
+	    NULL, 0), -5);
+	assert_int_equal(l->calls, 1);
+	/* no callback, NULL value */
+	assert_int_equal(address_list_parse_spans(v, strlen(v), NULL, NULL,
+	    NULL, 0), 0);
+	assert_int_equal(address_list_parse_spans("a b", 3, NULL, NULL, NULL,
+	    0), -1);
+	assert_int_equal(address_list_parse_spans(NULL, 0, span_cb, l, NULL,
+	    0), 0);
+	assert_int_equal(address_list_parse_spans(NULL, 5, span_cb, l, NULL,
+	    0), -1);
+	assert_int_equal(l->calls, 1);
+	/* LEN bounds the spans too */
+	memset(l, 0, sizeof(*l));
+	l->value = v;
+	l->len = 7;
+	assert_int_equal(address_list_parse_spans(v, 7, span_cb, l, NULL, 0),
+	    0);
+	assert_int_equal(l->n, 1);
+	assert_int_equal(l->spans[0].mailbox_len, 7);
+}
+
 /* ---- round trips and fuzzing ---- */
 
 static uint64_t	rng_state;
@@ -989,6 +1514,8 @@ poke(const char *buf, size_t len)
 	assert_true(r == 0 || n == 0);
 	r = address_list_parse(buf, len, NULL, NULL, NULL, 0);
 	assert_true(r == 0 || r == -1);
+	/* spans: same verdict, and every promise about them */
+	(void)check_spans(buf, len);
 
 	memcpy(str, buf, len);
 	str[len] = '\0';
@@ -1124,6 +1651,215 @@ test_fuzz_addresses(void **state)
 	assert_true(accepted > 5000);
 }
 
+/*
+ * Random address-lists built from known parts, so the spans they must
+ * give are known too: mailboxes with and without display names, routes,
+ * comments and folds around and inside, groups, "<>" and empty elements.
+ */
+struct genlist {
+	char			 v[4096];
+	size_t			 n;
+	int			 nmb;
+	struct address_span	 want[32];
+	const char		*addr[32];
+};
+
+static void
+gl_put(struct genlist *g, const char *s)
+{
+	size_t	k = strlen(s);
+
+	assert_true(g->n + k < sizeof(g->v));
+	memcpy(g->v + g->n, s, k);
+	g->n += k;
+	g->v[g->n] = '\0';
+}
+
+static const char *
+gl_pick(const char *const *a, size_t n)
+{
+	return a[rng() % n];
+}
+
+static void
+gl_ws(struct genlist *g)
+{
+	static const char *const ws[] = {
+		"", "", " ", "  ", "\t", "\r\n ", "\r\n\t", "\n ",
+	};
+
+	gl_put(g, gl_pick(ws, NELEM(ws)));
+}
+
+static void
+gl_cfws(struct genlist *g)
+{
+	static const char *const cm[] = {
+		"(c)", "(a, b; <c>)", "(x (nested) \\) y)", "(\"q\")",
+		"(fold\r\n here)",
+	};
+
+	gl_ws(g);
+	if (rng() % 3 == 0) {
+		gl_put(g, gl_pick(cm, NELEM(cm)));
+		gl_ws(g);
+	}
+}
+
+/* An addr-spec as written and its canonical form. */
+static void
+gl_spec(struct genlist *g, int mb)
+{
+	static const struct {
+		const char	*as, *canon;
+	} specs[] = {
+		{ "a@x.org", "a@x.org" },
+		{ "root", "root" },
+		{ "u(c)@(d)v.w", "u@v.w" },
+		{ "\"q, s;<>\"@x", "\"q, s;<>\"@x" },
+		{ "a . b @ c", "a.b@c" },
+		{ "u@[ 192.0.2.1 ]", "u@[192.0.2.1]" },
+		{ "\"fold\r\n me\"@x", "\"fold me\"@x" },
+		{ "j\xc3\xb6@b\xc3\xbc.example", "j\xc3\xb6@b\xc3\xbc.example" },
+		{ "x@y\r\n .z", "x@y.z" },
+	};
+	size_t	i = rng() % NELEM(specs);
+
+	g->want[mb].spec_start = g->n;
+	gl_put(g, specs[i].as);
+	g->want[mb].spec_len = g->n - g->want[mb].spec_start;
+	g->addr[mb] = specs[i].canon;
+}
+
+/* One list element, and the span it must give if it holds a mailbox. */
+static void
+gl_elem(struct genlist *g)
+{
+	static const char *const names[] = {
+		"", "Name", "\"Doe, J.\"", "A B. C", "=?UTF-8?Q?x?=",
+		"\"\"", "J\xc3\xb6rg",
+	};
+	static const char *const routes[] = {
+		"", "", "@r.x:", "@a,@b.c:", "@[192.0.2.1]:",
+	};
+	size_t	start = g->n, end;
+	int	kind = (int)(rng() % 8), mb = g->nmb;
+
+	if (kind == 0) {			/* empty, maybe a comment */
+		gl_cfws(g);
+		return;
+	}
+	if (kind == 1) {			/* names no one */
+		gl_cfws(g);
+		gl_put(g, rng() % 2 ? "<>" : "Nobody <>");
+		gl_cfws(g);
+		return;
+	}
+	assert_true(mb < (int)NELEM(g->want));
+	gl_cfws(g);
+	if (kind < 5) {				/* bare */
+		gl_spec(g, mb);
+		g->want[mb].angle = 0;
+	} else {
+		gl_put(g, gl_pick(names, NELEM(names)));
+		gl_cfws(g);
+		gl_put(g, "<");
+		gl_cfws(g);
+		gl_put(g, gl_pick(routes, NELEM(routes)));
+		gl_cfws(g);
+		gl_spec(g, mb);
+		gl_cfws(g);
+		gl_put(g, ">");
+		g->want[mb].angle = 1;
+	}
+	gl_cfws(g);
+	/* the mailbox is the element, whitespace at both ends trimmed */
+	end = g->n;
+	while (start < end && is_wsp((unsigned char)g->v[start]))
+		start++;
+	while (end > start && is_wsp((unsigned char)g->v[end - 1]))
+		end--;
+	g->want[mb].mailbox_start = start;
+	g->want[mb].mailbox_len = end - start;
+	g->nmb++;
+}
+
+static void
+gen_list(struct genlist *g)
+{
+	int	i, j, nel = (int)(rng() % 6), nmem;
+
+	g->n = 0;
+	g->nmb = 0;
+	g->v[0] = '\0';
+	for (i = 0; i < nel; i++) {
+		if (i > 0)
+			gl_put(g, ",");
+		if (rng() % 4 == 0) {
+			gl_cfws(g);
+			gl_put(g, rng() % 2 ? "Team" : "A Group");
+			gl_cfws(g);
+			gl_put(g, ":");
+			nmem = (int)(rng() % 4);
+			for (j = 0; j < nmem; j++) {
+				if (j > 0)
+					gl_put(g, ",");
+				gl_elem(g);
+			}
+			/* a last group may stay open */
+			if (i + 1 < nel || rng() % 2) {
+				gl_put(g, ";");
+				gl_cfws(g);
+			}
+		} else
+			gl_elem(g);
+	}
+}
+
+static void
+test_fuzz_lists(void **state)
+{
+	struct genlist	*g;
+	int		 iter, i, n, multi = 0;
+
+	(void)state;
+	g = malloc(sizeof(*g));
+	assert_non_null(g);
+	rng_state = 0x11575a11ULL;
+	for (iter = 0; iter < 5000; iter++) {
+		gen_list(g);
+		n = check_spans(g->v, g->n);
+		if (n != g->nmb)
+			fail_msg("[%s]: %d mailboxes, want %d", esc(g->v, g->n),
+			    n, g->nmb);
+		for (i = 0; i < n; i++) {
+			const struct address_span *sp = &span_log.spans[i];
+			const struct address_span *w = &g->want[i];
+
+			if (sp->mailbox_start != w->mailbox_start ||
+			    sp->mailbox_len != w->mailbox_len ||
+			    sp->spec_start != w->spec_start ||
+			    sp->spec_len != w->spec_len ||
+			    sp->angle != w->angle)
+				fail_msg("[%s] #%d: m %zu+%zu s %zu+%zu a %d, "
+				    "want m %zu+%zu s %zu+%zu a %d",
+				    esc(g->v, g->n), i, sp->mailbox_start,
+				    sp->mailbox_len, sp->spec_start,
+				    sp->spec_len, sp->angle, w->mailbox_start,
+				    w->mailbox_len, w->spec_start, w->spec_len,
+				    w->angle);
+			if (strcmp(span_log.addrs[i], g->addr[i]) != 0)
+				fail_msg("[%s] #%d: <%s> want <%s>",
+				    esc(g->v, g->n), i, span_log.addrs[i],
+				    g->addr[i]);
+		}
+		multi += n > 1;
+	}
+	free(g);
+	/* enough lists of several mailboxes for order to mean something */
+	assert_true(multi > 1000);
+}
+
 int
 main(void)
 {
@@ -1141,10 +1877,15 @@ main(void)
 		cmocka_unit_test(test_list_len_bound),
 		cmocka_unit_test(test_list_long),
 		cmocka_unit_test(test_list_comment_depth),
+		cmocka_unit_test(test_spans_table),
+		cmocka_unit_test(test_spans_explicit),
+		cmocka_unit_test(test_spans_rewrite),
+		cmocka_unit_test(test_spans_early_stop),
 		cmocka_unit_test(test_roundtrip_table),
 		cmocka_unit_test(test_fuzz_random),
 		cmocka_unit_test(test_fuzz_structured),
 		cmocka_unit_test(test_fuzz_addresses),
+		cmocka_unit_test(test_fuzz_lists),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
