@@ -19,6 +19,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "aliases.h"
 #include "conf.h"
 #include "envelope.h"
 #include "log.h"
@@ -103,6 +104,41 @@ option_argument(char **argv, int *ip, const char *rest, char opt)
 	return argv[++*ip];
 }
 
+static void
+print_problem(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "%s: %s\n", progname, msg);
+}
+
+/* newaliases: there is no database to rebuild, the file is read at each
+ * submission, so check it and say what is wrong. */
+static int
+check_aliases(struct config *cf)
+{
+	struct aliases	*al;
+	int		 problems = 0;
+
+	if (cf->aliases == NULL) {
+		printf("%s: no aliases file configured\n", progname);
+		return EX_OK;
+	}
+	if ((al = aliases_load(cf->aliases, print_problem, NULL,
+	    &problems)) == NULL) {
+		if (errno == ENOENT) {
+			printf("%s: %s does not exist: no aliases\n", progname,
+			    cf->aliases);
+			return EX_OK;
+		}
+		fail(EX_NOINPUT, "cannot read %s: %s", cf->aliases,
+		    strerror(errno));
+	}
+	printf("%s: %s: %zu aliases, %d problem%s\n", progname, cf->aliases,
+	    aliases_count(al), problems, problems == 1 ? "" : "s");
+	aliases_free(al);
+	return problems ? EX_DATAERR : EX_OK;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -123,10 +159,14 @@ main(int argc, char **argv)
 	if (argc > 0 && argv[0] != NULL) {
 		base = strrchr(argv[0], '/');
 		base = base ? base + 1 : argv[0];
-		if (strcmp(base, "mailq") == 0)
+		/* argv[0] is the caller's: only these two names count. */
+		if (strcmp(base, "mailq") == 0) {
 			mode = MODE_LIST;
-		else if (strcmp(base, "newaliases") == 0)
+			progname = "mailq";
+		} else if (strcmp(base, "newaliases") == 0) {
 			mode = MODE_ALIASES;
+			progname = "newaliases";
+		}
 	}
 	override = getenv("RELAYQ_CONFIG");
 	if (override != NULL && *override == '\0')
@@ -251,8 +291,7 @@ main(int argc, char **argv)
 			fail(code, "%s", why);
 		return EX_OK;
 	case MODE_ALIASES:
-		/* No aliases file is supported yet: nothing to rebuild. */
-		return EX_OK;
+		return check_aliases(&cf);
 	case MODE_FLUSH:
 		/* Any user may ask: the runner decides what is due. */
 		if (intake_request_flush(cf.queue_dir) == -1)

@@ -22,6 +22,7 @@
 #include "envelope.h"
 #include "header.h"
 #include "log.h"
+#include "rewrite.h"
 #include "spool.h"
 #include "submit.h"
 #include "util.h"
@@ -46,6 +47,7 @@ struct writer {
 
 struct rcpt_ctx {
 	struct envelope	*env;
+	const struct rewriter *rw;
 	const char	*domain;
 	char		*why;
 	size_t		 whylen;
@@ -136,27 +138,45 @@ is_blank(const char *line, size_t len)
 	    (len == 2 && line[0] == '\r' && line[1] == '\n');
 }
 
+/* A final, qualified recipient: into the envelope once. */
+static int
+add_final_cb(const char *addr, void *arg)
+{
+	struct rcpt_ctx	*c = arg;
+
+	if (envelope_has_rcpt(c->env, addr))
+		return 0;
+	if (envelope_add_rcpt(c->env, addr) == -1) {
+		snprintf(c->why, c->whylen, "too many recipients (limit %d)",
+		    ENVELOPE_RCPT_MAX);
+		c->code = EX_DATAERR;
+		return -1;
+	}
+	return 0;
+}
+
 static int
 add_rcpt_cb(const char *addr, void *arg)
 {
 	struct rcpt_ctx	*c = arg;
-	char		 q[ADDRESS_MAX + 1], reason[200], esc[300];
+	char		 reason[300], esc[300];
 
-	if (address_check(addr, reason, sizeof(reason)) == -1 ||
-	    address_qualify(addr, c->domain, q, sizeof(q), reason,
-	    sizeof(reason)) == -1) {
+	if (address_check(addr, reason, sizeof(reason)) == -1) {
 		escape_text(esc, sizeof(esc), addr, strlen(addr));
 		snprintf(c->why, c->whylen, "bad recipient address \"%s\": %s",
 		    esc, reason);
 		c->code = EX_DATAERR;
 		return -1;
 	}
-	if (envelope_has_rcpt(c->env, q))
-		return 0;
-	if (envelope_add_rcpt(c->env, q) == -1) {
-		snprintf(c->why, c->whylen, "too many recipients (limit %d)",
-		    ENVELOPE_RCPT_MAX);
-		c->code = EX_DATAERR;
+	reason[0] = '\0';
+	if (rewrite_recipient(c->rw, addr, add_final_cb, c, reason,
+	    sizeof(reason)) != 0) {
+		if (c->code == 0) {
+			escape_text(esc, sizeof(esc), addr, strlen(addr));
+			snprintf(c->why, c->whylen, "recipient \"%s\": %s", esc,
+			    reason);
+			c->code = EX_DATAERR;
+		}
 		return -1;
 	}
 	return 0;
@@ -205,6 +225,15 @@ make_sender(struct config *cf, const struct submission *s,
 	char		 addr[ADDRESS_MAX + 1], reason[200], esc[300];
 	size_t		 len;
 
+	if (cf->from != NULL) {
+		/* Relays that accept only the authenticated address: the
+		 * configured sender wins over -f. */
+		if (fmt(out, outlen, "%s", cf->from) == -1) {
+			snprintf(why, whylen, "sender address too long");
+			return -1;
+		}
+		return 0;
+	}
 	if (s->sender == NULL) {
 		if (fmt(out, outlen, "%s@%s", pw ? pw->pw_name : "nobody",
 		    domain) == -1) {
@@ -361,6 +390,8 @@ submit_message_from(struct config *cf, const struct submission *s,
 	struct header_field f;
 	const char	*line, *pending = NULL;
 	char		*hdr = NULL, *head, sender[ADDRESS_MAX + 1];
+	char		 from_addr[ADDRESS_MAX + 300];
+	struct rewriter	 rwr;
 	char		 trailer[ENVELOPE_TRAILER_LEN + 1];
 	size_t		 hdrlen = 0, hdrcap = 0, pendlen = 0, pos, headlen;
 	ssize_t		 len;
@@ -375,7 +406,12 @@ submit_message_from(struct config *cf, const struct submission *s,
 	r->fill = fill;
 	r->arg = arg;
 	pw = getpwuid(getuid());
+	if (rewrite_open(&rwr, cf, why, whylen) == -1) {
+		code = EX_CONFIG;
+		goto out_early;
+	}
 	rc.env = &env;
+	rc.rw = &rwr;
 	rc.domain = conf_domain(cf);
 	rc.why = why;
 	rc.whylen = whylen;
@@ -385,6 +421,13 @@ submit_message_from(struct config *cf, const struct submission *s,
 		code = EX_DATAERR;
 		goto out;
 	}
+	/* What a local From: becomes: the sender, or for a null sender the
+	 * caller's own address. */
+	if (sender[0] != '\0')
+		snprintf(from_addr, sizeof(from_addr), "%s", sender);
+	else
+		snprintf(from_addr, sizeof(from_addr), "%s@%s",
+		    pw ? pw->pw_name : "nobody", conf_domain(cf));
 	for (i = 0; i < s->nrcpts; i++)
 		if (add_rcpt_list(&rc, NULL, s->rcpts[i],
 		    strlen(s->rcpts[i])) == -1) {
@@ -518,12 +561,28 @@ submit_message_from(struct config *cf, const struct submission *s,
 	free(head);
 	w->max = cf->max_message_size;
 
-	/* Header: the caller's fields byte for byte, less Bcc. */
+	/* Header: the caller's fields byte for byte, less Bcc, except
+	 * local addresses in From, To and Cc (rewrite.h). */
 	for (pos = 0; header_next(hdr, hdrlen, &pos, &f);) {
+		char	*field;
+		size_t	 fieldlen;
+		int	 rw_rc;
+
 		if (header_name_is(&f, "Bcc") ||
 		    header_name_is(&f, "Resent-Bcc"))
 			continue;
-		if (writer_put(w, f.start, f.len) == -1)
+		rw_rc = rewrite_field(&rwr, &f, from_addr, &field, &fieldlen,
+		    why, whylen);
+		if (rw_rc == -1) {
+			code = EX_DATAERR;
+			goto out;
+		}
+		if (rw_rc == 1) {
+			rw_rc = writer_put(w, field, fieldlen);
+			free(field);
+		} else
+			rw_rc = writer_put(w, f.start, f.len);
+		if (rw_rc == -1)
 			goto write_error;
 	}
 	if (write_added_headers(w, cf, s, pw, in.id, sender, has_date,
@@ -584,6 +643,8 @@ submit_message_from(struct config *cf, const struct submission *s,
 write_error:
 	code = io_failure(why, whylen, "cannot write queue file", errno);
 out:
+	rewrite_close(&rwr);
+out_early:
 	if (code != EX_OK && in.fd != -1)
 		intake_abort(&in);
 	envelope_free(&env);
