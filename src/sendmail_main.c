@@ -36,6 +36,7 @@ enum mode {
 	MODE_ALIASES,		/* -bi, newaliases */
 	MODE_FLUSH,		/* -q */
 	MODE_SMTP,		/* -bs */
+	MODE_VERIFY,		/* -bv */
 };
 
 static const char *progname = "sendmail";
@@ -245,6 +246,7 @@ main(int argc, char **argv)
 				(void)option_argument(argv, &i, p + 1, opt);
 				break;
 			case 'A':	/* -Ac / -Am: which config, ignored */
+			case 'e':	/* -em, -ep, -eq: old error modes */
 				break;
 			case 'b':
 				arg = p + 1;
@@ -256,6 +258,8 @@ main(int argc, char **argv)
 					mode = MODE_ALIASES;
 				else if (strcmp(arg, "s") == 0)
 					mode = MODE_SMTP;
+				else if (strcmp(arg, "v") == 0)
+					mode = MODE_VERIFY;
 				else
 					fail(EX_USAGE, "mode -b%s is not "
 					    "supported", arg);
@@ -309,12 +313,20 @@ main(int argc, char **argv)
 		conf_free(&cf);
 		return code;
 	}
+	case MODE_VERIFY:
 	case MODE_DELIVER:
 		break;
 	}
 
 	s.rcpts = argv + i;
 	s.nrcpts = argc - i;
+	if (mode == MODE_VERIFY) {
+		if (s.nrcpts == 0)
+			fail(EX_USAGE, "no recipients given");
+		code = submit_verify(&cf, &s, stdout);
+		conf_free(&cf);
+		return code;
+	}
 	code = submit_message(&cf, &s, STDIN_FILENO, id, why, sizeof(why));
 	if (code != EX_OK)
 		fail(code, "%s", why);

@@ -398,6 +398,7 @@ submit_message_from(struct config *cf, const struct submission *s,
 	unsigned long	 lineno = 0;
 	int		 midline = 0, was_mid, blank = 0, done = 0, code;
 	int		 has_date = 0, has_msgid = 0, has_from = 0, i;
+	int		 resent = 0;
 
 	memset(&env, 0, sizeof(env));
 	in.fd = in.dirfd = -1;
@@ -502,6 +503,13 @@ submit_message_from(struct config *cf, const struct submission *s,
 		hdr[hdrlen++] = '\n';
 	}
 
+	/* A resent message (RFC 5322 3.6.6) goes to its Resent- recipients,
+	 * not to the original ones. */
+	for (pos = 0; header_next(hdr, hdrlen, &pos, &f);)
+		if (header_name_is(&f, "Resent-To") ||
+		    header_name_is(&f, "Resent-Cc") ||
+		    header_name_is(&f, "Resent-Bcc"))
+			resent = 1;
 	for (pos = 0; header_next(hdr, hdrlen, &pos, &f);) {
 		if (header_name_is(&f, "Date"))
 			has_date = 1;
@@ -509,8 +517,11 @@ submit_message_from(struct config *cf, const struct submission *s,
 			has_msgid = 1;
 		else if (header_name_is(&f, "From"))
 			has_from = 1;
-		else if (s->extract && (header_name_is(&f, "To") ||
-		    header_name_is(&f, "Cc") || header_name_is(&f, "Bcc"))) {
+		else if (s->extract && (resent ? (header_name_is(&f,
+		    "Resent-To") || header_name_is(&f, "Resent-Cc") ||
+		    header_name_is(&f, "Resent-Bcc")) : (header_name_is(&f,
+		    "To") || header_name_is(&f, "Cc") ||
+		    header_name_is(&f, "Bcc")))) {
 			char what[64];
 
 			snprintf(what, sizeof(what), "%.*s header",
@@ -651,6 +662,43 @@ out_early:
 	free(hdr);
 	free(r);
 	free(w);
+	return code;
+}
+
+int
+submit_verify(struct config *cf, const struct submission *s, FILE *out)
+{
+	struct envelope	 env;
+	struct rewriter	 rwr;
+	struct rcpt_ctx	 rc;
+	char		 why[1024], esc[300];
+	size_t		 j;
+	int		 i, code = EX_OK;
+
+	if (rewrite_open(&rwr, cf, why, sizeof(why)) == -1) {
+		fprintf(out, "%s\n", why);
+		return EX_CONFIG;
+	}
+	for (i = 0; i < s->nrcpts; i++) {
+		memset(&env, 0, sizeof(env));
+		rc.env = &env;
+		rc.rw = &rwr;
+		rc.domain = conf_domain(cf);
+		rc.why = why;
+		rc.whylen = sizeof(why);
+		rc.code = 0;
+		escape_text(esc, sizeof(esc), s->rcpts[i], strlen(s->rcpts[i]));
+		if (add_rcpt_list(&rc, NULL, s->rcpts[i],
+		    strlen(s->rcpts[i])) == -1) {
+			fprintf(out, "%s... undeliverable: %s\n", esc, why);
+			code = EX_DATAERR;
+		}
+		for (j = 0; j < env.nrcpts; j++)
+			fprintf(out, "%s... deliverable: relayed to <%s>\n", esc,
+			    env.rcpts[j]);
+		envelope_free(&env);
+	}
+	rewrite_close(&rwr);
 	return code;
 }
 

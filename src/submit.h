@@ -11,6 +11,7 @@
 #define RELAYQ_SUBMIT_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "conf.h"
@@ -45,6 +46,12 @@ typedef ssize_t (*submit_fill_fn)(void *arg, char *buf, size_t len);
 int	submit_message_from(struct config *cf, const struct submission *s,
 	    submit_fill_fn fill, void *arg, char *idout, char *why,
 	    size_t whylen);
+
+/* submit_verify - -bv: what each recipient in s->rcpts becomes (aliases,
+ * catch-all, qualification), one line each on out; nothing is queued.
+ * Returns EX_OK, or EX_DATAERR if any recipient cannot be delivered. */
+int	submit_verify(struct config *cf, const struct submission *s,
+	    FILE *out);
 
 /* submit_start_runner - start the queue runner in the background unless
  * one holds the queue; the runner inherits nothing of ours.  runner is

@@ -175,3 +175,41 @@ teardown() {
 	grep -q '553 5.6.7' "$SPOOL"/failed/*.state
 	! events | grep -q '^mail ' || false
 }
+
+@test "headers only, no final newline, CR-only and mixed line ends" {
+	setup_relay_and_config starttls
+	printf 'Subject: headers only' | sendmail -i bob@example.org
+	printf 'Subject: no newline\n\nlast line' | sendmail -i bob@example.org
+	printf 'Subject: cr only\r\rone\rtwo\r' | sendmail -i bob@example.org
+	printf 'Subject: mixed\r\n\nalpha\rbeta\r\ngamma\n' | sendmail -i bob@example.org
+	relayq run
+	[ "$(received_count)" -eq 4 ]
+	received_eml 1 | grep -q $'^Subject: headers only\r$'
+	received_eml 2 | tail -n1 | grep -qx $'last line\r'
+	received_eml 3 > "$BATS_TEST_TMPDIR/cr"
+	grep -qx $'one\r' "$BATS_TEST_TMPDIR/cr"
+	grep -qx $'two\r' "$BATS_TEST_TMPDIR/cr"
+	received_eml 4 > "$BATS_TEST_TMPDIR/mixed"
+	for l in alpha beta gamma; do grep -qx "$l"$'\r' "$BATS_TEST_TMPDIR/mixed"; done
+	for n in 1 2 3 4; do
+		! received_eml "$n" | grep -qv $'\r$' || false
+	done
+}
+
+@test "-t with a Resent- block goes to the Resent- recipients only" {
+	setup_relay_and_config starttls
+	sendmail -t -i <<-'EOF'
+	Resent-From: fwd@example.org
+	Resent-To: new@example.org
+	Resent-Bcc: quiet@example.org
+	From: orig@example.org
+	To: old@example.org
+	Subject: resent
+
+	body
+	EOF
+	relayq run
+	received_json 1 | json_get 'sorted(d["rcpt_tos"])' | grep -qx "\['new@example.org', 'quiet@example.org'\]"
+	! received_eml 1 | grep -qi '^resent-bcc' || false
+	received_eml 1 | grep -q $'^To: old@example.org\r$'
+}
