@@ -151,6 +151,35 @@ relay_name(struct delivery *d, char *buf, size_t len)
 	return buf;
 }
 
+/* For a submitter that waits (sendmail -odi): one line on the outcome. */
+static void
+report_fate(struct spool *sp, const char *id, const struct envelope *env,
+    const struct qstate *qs, size_t pending, size_t failed)
+{
+	char		 line[700];
+	const char	*text = "";
+	size_t		 i;
+
+	for (i = 0; i < env->nrcpts; i++)
+		if (failed && qs->status[i] == RCPT_FAILED && qs->reply[i]) {
+			text = qs->reply[i];
+			break;
+		}
+	if (failed)
+		snprintf(line, sizeof(line), "bounced (%s)", text);
+	else if (pending)
+		snprintf(line, sizeof(line), "deferred (%s)", qs->error);
+	else {
+		for (i = 0; i < env->nrcpts; i++)
+			if (qs->reply[i]) {
+				text = qs->reply[i];
+				break;
+			}
+		snprintf(line, sizeof(line), "sent (%s)", text);
+	}
+	spool_report_result(sp, id, line);
+}
+
 /*
  * Deliver one message if it is due (or flush says so) and record its
  * recipients' fates.  Returns when it falls due next, -1 if it left the
@@ -262,6 +291,7 @@ deliver_one(struct delivery *d, const char *id, time_t now, int flush)
 		pending = 0;
 		failed = 1;
 	}
+	report_fate(d->sp, id, &env, &qs, pending, failed);
 	if (pending == 0) {
 		if (failed == 0) {
 			if (spool_finish(d->sp, id) == -1)

@@ -105,6 +105,27 @@ option_argument(char **argv, int *ip, const char *rest, char opt)
 	return argv[++*ip];
 }
 
+/* -odi: the message is queued already; tell the caller what became of
+ * it.  Temporary failures leave it queued, which is success here. */
+static int
+wait_for_fate(struct config *cf, const char *id)
+{
+	char	line[800];
+	int	timeout = 60;
+	size_t	i;
+
+	for (i = 0; i < cf->nsmarthosts; i++)
+		timeout += 4 * cf->smarthosts[i].timeout;
+	if (intake_wait_result(cf->queue_dir, id, timeout, line,
+	    sizeof(line)) == -1) {
+		fprintf(stderr, "%s: %s: queued, delivery still under way\n",
+		    progname, id);
+		return EX_OK;
+	}
+	fprintf(stderr, "%s: %s: %s\n", progname, id, line);
+	return strncmp(line, "bounced", 7) == 0 ? EX_UNAVAILABLE : EX_OK;
+}
+
 static void
 print_problem(void *arg, const char *msg)
 {
@@ -220,6 +241,8 @@ main(int argc, char **argv)
 					s.ignore_dots = 1;
 				else if (strcmp(arg, "dq") == 0)
 					queue_only = 1;
+				else if (strcmp(arg, "di") == 0)
+					s.wait = 1;
 				break;
 			case 'B':	/* body type: 7BIT, 8BITMIME */
 				s.body = upper(option_argument(argv, &i, p + 1,
@@ -334,6 +357,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s: queued as %s\n", progname, id);
 	if (!queue_only)
 		submit_start_runner(cf.queue_dir, runner, override);
+	if (s.wait && !queue_only)
+		code = wait_for_fate(&cf, id);
 	conf_free(&cf);
-	return EX_OK;
+	return code;
 }

@@ -154,6 +154,60 @@ intake_abort(struct intake *in)
 }
 
 int
+intake_wait_mark(struct intake *in)
+{
+	char	name[QUEUE_ID_LEN + 3];
+	int	fd;
+
+	snprintf(name, sizeof(name), "w.%s", in->id);
+	priv_raise();
+	fd = openat(in->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOFOLLOW, 0644);
+	priv_lower();
+	if (fd == -1)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+int
+intake_wait_result(const char *spooldir, const char *id, int timeout_s,
+    char *out, size_t outlen)
+{
+	char		path[PATH_MAX], mark[PATH_MAX];
+	struct timespec	ts = { 0, 50 * 1000000L };
+	ssize_t		n;
+	int64_t		deadline = now_ms() + (int64_t)timeout_s * 1000;
+	int		fd = -1;
+
+	if (fmt(path, sizeof(path), "%s/intake/r.%s", spooldir, id) == -1 ||
+	    fmt(mark, sizeof(mark), "%s/intake/w.%s", spooldir, id) == -1)
+		return -1;
+	/* The runner writes the report whole and renames it in: once it
+	 * opens, it is complete. */
+	while (now_ms() < deadline) {
+		priv_raise();
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		priv_lower();
+		if (fd != -1)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	priv_raise();
+	(void)unlink(mark);
+	priv_lower();
+	if (fd == -1)
+		return -1;
+	n = read(fd, out, outlen - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	out[n] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	return 0;
+}
+
+int
 intake_request_flush(const char *spooldir)
 {
 	char	path[PATH_MAX];
@@ -169,6 +223,48 @@ intake_request_flush(const char *spooldir)
 		return -1;
 	close(fd);
 	return 0;
+}
+
+void
+spool_report_result(struct spool *sp, const char *id, const char *line)
+{
+	char	mark[QUEUE_ID_LEN + 3], tmp[QUEUE_ID_LEN + 4];
+	char	name[QUEUE_ID_LEN + 3];
+	int	fd;
+
+	snprintf(mark, sizeof(mark), "w.%s", id);
+	if (sp->intakefd == -1 || faccessat(sp->intakefd, mark, F_OK,
+	    AT_SYMLINK_NOFOLLOW) == -1)
+		return;
+	snprintf(tmp, sizeof(tmp), "rt.%s", id);
+	snprintf(name, sizeof(name), "r.%s", id);
+	fd = openat(sp->intakefd, tmp, O_WRONLY | O_CREAT | O_TRUNC |
+	    O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd == -1)
+		return;
+	if (write_all(fd, line, strlen(line)) == -1 ||
+	    write_all(fd, "\n", 1) == -1 || close(fd) == -1 ||
+	    renameat(sp->intakefd, tmp, sp->intakefd, name) == -1)
+		(void)unlinkat(sp->intakefd, tmp, 0);
+}
+
+/* Reports nobody waits for any more, and marks of submitters long gone. */
+static void
+remove_stale_report(struct spool *sp, const char *name, time_t now)
+{
+	struct stat	st;
+	char		mark[QUEUE_ID_LEN + 3];
+
+	if (fstatat(sp->intakefd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return;
+	if (name[0] == 'r') {
+		snprintf(mark, sizeof(mark), "w.%s", name + 2);
+		if (faccessat(sp->intakefd, mark, F_OK,
+		    AT_SYMLINK_NOFOLLOW) == 0 && now - st.st_mtime < 3600)
+			return;
+	} else if (now - st.st_mtime < 3600)
+		return;
+	(void)unlinkat(sp->intakefd, name, 0);
 }
 
 int
@@ -447,6 +543,9 @@ spool_pickup(struct spool *sp)
 			queued += pickup_one(sp, de->d_name);
 		else if (intake_name_ok(de->d_name, 't'))
 			remove_if_abandoned(sp, de->d_name, now);
+		else if (intake_name_ok(de->d_name, 'r') ||
+		    intake_name_ok(de->d_name, 'w'))
+			remove_stale_report(sp, de->d_name, now);
 	}
 	closedir(d);
 	if (queued > 0) {

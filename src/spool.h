@@ -47,6 +47,15 @@ void	intake_abort(struct intake *);
  * mail is due now (sendmail -q, from any user). */
 int	intake_request_flush(const char *spooldir);
 
+/* intake_wait_mark - ask the runner to report the fate of this message
+ * (sendmail -odi): leaves intake/w.<id>; call before intake_commit. */
+int	intake_wait_mark(struct intake *);
+/* intake_wait_result - wait up to timeout_s for intake/r.<id>, the
+ * runner's one-line report ("sent ...", "deferred ...", "bounced ...");
+ * removes the mark.  0 with the line in out, -1 on timeout. */
+int	intake_wait_result(const char *spooldir, const char *id,
+	    int timeout_s, char *out, size_t outlen);
+
 /* runner_active - does some process hold the runner lock of spooldir? */
 int	runner_active(const char *spooldir);
 
@@ -88,6 +97,9 @@ pid_t	spool_lock_holder(struct spool *);
 /* spool_pickup - move checked m.<id> files into queue/, quarantine bad
  * ones, delete abandoned t.<id>.  Returns how many it queued. */
 int	spool_pickup(struct spool *);
+/* spool_report_result - if a submitter waits on id (intake/w.<id>),
+ * leave it the line as intake/r.<id>. */
+void	spool_report_result(struct spool *, const char *id, const char *line);
 /* spool_take_flush_request - remove intake/flush; 1 if it was there. */
 int	spool_take_flush_request(struct spool *);
 /* spool_intake_pending - is there an m.<id> waiting in intake/? */

@@ -557,6 +557,11 @@ submit_message_from(struct config *cf, const struct submission *s,
 		    EX_CANTCREAT : EX_TEMPFAIL;
 		goto out;
 	}
+	if (s->wait && intake_wait_mark(&in) == -1) {
+		code = io_failure(why, whylen, "cannot ask for a delivery "
+		    "report", errno);
+		goto out;
+	}
 	memcpy(env.id, in.id, sizeof(env.id));
 	env.uid = getuid();
 	env.arrival = (int64_t)time(NULL);

@@ -29,6 +29,7 @@ struct submission {
 	const char	 *notify;	/* -N: NOTIFY= value or NULL */
 	const char	 *ret;		/* -R: "FULL", "HDRS" or NULL */
 	const char	 *envid;	/* -V: xtext or NULL */
+	int		  wait;		/* -odi: the runner reports back */
 };
 
 /* submit_message - queue the message read from fd.  Returns 0 (EX_OK)

@@ -213,3 +213,20 @@ teardown() {
 	! received_eml 1 | grep -qi '^resent-bcc' || false
 	received_eml 1 | grep -q $'^To: old@example.org\r$'
 }
+
+@test "-odi waits for the outcome: sent, deferred, bounced" {
+	setup_relay_and_config starttls
+	use_runner
+	run -0 --separate-stderr sendmail -odi bob@example.org <<< "Subject: wait"
+	[[ "$stderr" == "sendmail: "*": sent (250 "* ]]
+	[ "$(received_count)" -eq 1 ]
+	relay_control '{"rcpt": {"gone@example.org": "550 5.1.1 no such user"}}'
+	run -69 --separate-stderr sendmail -odi gone@example.org <<< "Subject: wait"
+	[[ "$stderr" == *": bounced (550 5.1.1 no such user)" ]]
+	relay_control '{"data": "451 4.3.0 later", "data_times": 1}'
+	run -0 --separate-stderr sendmail -odi bob@example.org <<< "Subject: wait"
+	[[ "$stderr" == *": deferred (451 4.3.0 later)" ]]
+	wait_for 10 has_received 2
+	# The marks and reports are cleaned up.
+	wait_for 10 bash -c "! ls '$SPOOL/intake' | grep -q '^[rw]\.'"
+}
