@@ -35,7 +35,7 @@ accepts() {
 }
 
 @test "flags alone and clustered: -t -i -oi -m -n -U -G -v -ti -bm" {
-	for opt in -i -oi -m -n -U -G -bm -Ac -Am -odb -odi -oem -oep -oee -em -ep; do
+	for opt in -i -oi -m -n -U -G -bm -Ac -Am -odb -odq -oem -oep -oee -em -ep; do
 		accepts "$opt"
 	done
 	rm -f "$SPOOL"/intake/m.*
