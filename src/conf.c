@@ -268,6 +268,7 @@ conf_load(const char *path, int must_exist, struct config *cf, char *why,
 		CFG_INT_CB("retry_max", 3600, CFGF_NONE, parse_duration),
 		CFG_INT_CB("lifetime", 5 * 86400, CFGF_NONE, parse_duration),
 		CFG_INT("messages_per_connection", 100, CFGF_NONE),
+		CFG_INT("max_connections", 2, CFGF_NONE),
 		CFG_STR("aliases", "/etc/aliases", CFGF_NONE),
 		CFG_STR("admin", NULL, CFGF_NODEFAULT),
 		CFG_STR("from", NULL, CFGF_NODEFAULT),
@@ -360,6 +361,11 @@ conf_load(const char *path, int must_exist, struct config *cf, char *why,
 		cf->retry_max = cf->retry_min;
 	if (cf->messages_per_connection < 1)
 		cf->messages_per_connection = 1;
+	cf->max_connections = (int)cfg_getint(cfg, "max_connections");
+	if (cf->max_connections < 1)
+		cf->max_connections = 1;
+	if (cf->max_connections > 32)
+		cf->max_connections = 32;
 
 	cf->nsmarthosts = cfg_size(cfg, "smarthost");
 	cf->smarthosts = xcalloc(cf->nsmarthosts ? cf->nsmarthosts : 1,

@@ -50,6 +50,7 @@ struct config {
 	int64_t		 retry_max;
 	int64_t		 lifetime;
 	int		 messages_per_connection;
+	int		 max_connections;	/* parallel sessions */
 	char		*aliases;	/* NULL: none */
 	char		*admin;		/* catch-all for local recipients */
 	char		*from;		/* forced envelope sender */

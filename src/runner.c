@@ -10,11 +10,13 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/inotify.h>
 #include <sysexits.h>
 #include <time.h>
@@ -327,6 +329,80 @@ deliver_one(struct delivery *d, const char *id, time_t now, int flush)
 	return next;
 }
 
+/* Messages a pass gives each connection before it opens another. */
+#define MESSAGES_PER_WORKER	50
+
+struct pass {
+	pthread_mutex_t	  lock;
+	char		**ids;
+	size_t		  n, next;
+	int		  flush;
+	int64_t		  earliest;
+	int		  delivered, deferred, failed;
+};
+
+struct worker {
+	struct pass	*p;
+	struct delivery	 d;
+	pthread_t	 thread;
+};
+
+/* One connection's share of a pass: take the next message until none is
+ * left.  Messages are independent files, so workers share nothing else. */
+static void *
+work(void *arg)
+{
+	struct worker	*w = arg;
+	struct pass	*p = w->p;
+	int64_t		 next;
+	size_t		 i;
+
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		if (p->next >= p->n || stop_pending()) {
+			pthread_mutex_unlock(&p->lock);
+			break;
+		}
+		i = p->next++;
+		pthread_mutex_unlock(&p->lock);
+		next = deliver_one(&w->d, p->ids[i], time(NULL), p->flush);
+		pthread_mutex_lock(&p->lock);
+		if (next > 0 && (p->earliest == -1 || next < p->earliest))
+			p->earliest = next;
+		pthread_mutex_unlock(&p->lock);
+	}
+	close_session(&w->d);
+	pthread_mutex_lock(&p->lock);
+	p->delivered += w->d.delivered;
+	p->deferred += w->d.deferred;
+	p->failed += w->d.failed;
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* How many connections this pass deserves: one per MESSAGES_PER_WORKER
+ * messages that are certainly due (new, or all of them on a flush), up
+ * to max_connections. */
+static int
+workers_for(struct config *cf, struct spool *sp, char **ids, size_t n,
+    int flush)
+{
+	char	name[QUEUE_ID_LEN + 8];
+	size_t	i, due = 0;
+	int	want;
+
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%s.state", ids[i]);
+		if (flush || faccessat(sp->queuefd, name, F_OK,
+		    AT_SYMLINK_NOFOLLOW) == -1)
+			due++;
+	}
+	want = (int)((due + MESSAGES_PER_WORKER - 1) / MESSAGES_PER_WORKER);
+	if (want < 1)
+		want = 1;
+	return want < cf->max_connections ? want : cf->max_connections;
+}
+
 /*
  * One pass over the queue.  Returns -1 when nothing is left to deliver,
  * else the earliest time a deferred message falls due.
@@ -335,10 +411,11 @@ static int64_t
 deliver_pass(struct config *cf, struct spool *sp, int flush)
 {
 	static int		 warned_unconfigured;
-	struct delivery		 d;
+	struct worker		*w;
+	struct pass		 p;
 	char			**ids;
-	size_t			 n, i;
-	int64_t			 earliest = -1, next;
+	size_t			 n;
+	int			 nw, i, started;
 
 	spool_pickup(sp);
 	if (spool_list(sp, &ids, &n) == -1) {
@@ -353,20 +430,34 @@ deliver_pass(struct config *cf, struct spool *sp, int flush)
 		spool_list_free(ids, n);
 		return -1;
 	}
-	memset(&d, 0, sizeof(d));
-	d.cf = cf;
-	d.sp = sp;
-	for (i = 0; i < n && !stop_pending(); i++) {
-		next = deliver_one(&d, ids[i], time(NULL), flush);
-		if (next > 0 && (earliest == -1 || next < earliest))
-			earliest = next;
+	memset(&p, 0, sizeof(p));
+	pthread_mutex_init(&p.lock, NULL);
+	p.ids = ids;
+	p.n = n;
+	p.flush = flush;
+	p.earliest = -1;
+	(void)conf_domain(cf);	/* computed once, before any thread reads it */
+	nw = n > 0 ? workers_for(cf, sp, ids, n, flush) : 1;
+	w = xcalloc((size_t)nw, sizeof(*w));
+	for (i = 0, started = 0; i < nw; i++) {
+		w[i].p = &p;
+		w[i].d.cf = cf;
+		w[i].d.sp = sp;
+		/* The first share is ours; the others get a thread each. */
+		if (i > 0 && pthread_create(&w[i].thread, NULL, work,
+		    &w[i]) == 0)
+			started = i;
 	}
-	close_session(&d);
-	if (d.delivered + d.deferred + d.failed > 0)
+	work(&w[0]);
+	for (i = 1; i <= started; i++)
+		pthread_join(w[i].thread, NULL);
+	if (p.delivered + p.deferred + p.failed > 0)
 		log_info("queue run: %d delivered, %d deferred, %d failed",
-		    d.delivered, d.deferred, d.failed);
+		    p.delivered, p.deferred, p.failed);
+	free(w);
+	pthread_mutex_destroy(&p.lock);
 	spool_list_free(ids, n);
-	return earliest;
+	return p.earliest;
 }
 
 static int

@@ -517,6 +517,20 @@ smtp_send(struct smtp_session *ss, struct smtp_msg *m, char *why,
 		ss->dirty = 0;
 		return 0;
 	}
+	if (ss->caps.size && ss->caps.size_max > 0 &&
+	    m->len > ss->caps.size_max) {
+		/* RFC 1870: it will never fit, so fail now rather than be
+		 * refused again for days. */
+		for (i = 0; i < m->nrcpts; i++) {
+			m->rcpts[i].code = 552;
+			snprintf(m->rcpts[i].reply, sizeof(m->rcpts[i].reply),
+			    "552 5.3.4 message of %llu bytes exceeds the "
+			    "relay's limit of %llu", (unsigned long long)m->len,
+			    (unsigned long long)ss->caps.size_max);
+		}
+		ss->dirty = 0;
+		return 0;
+	}
 	params[0] = '\0';
 	if (ss->caps.size)
 		snprintf(params, sizeof(params), " SIZE=%llu",
