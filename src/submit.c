@@ -35,6 +35,8 @@ struct reader {
 	char		 buf[IO_BUFSIZE];
 	size_t		 start, end;
 	int		 eof;
+	int		 midline;	/* the last piece had no LF */
+	unsigned long	 lineno;
 };
 
 struct writer {
@@ -124,6 +126,23 @@ writer_put(struct writer *w, const void *p, size_t len)
 }
 
 static int
+io_failure(char *why, size_t whylen, const char *what, int err)
+{
+	if (err == EFBIG) {
+		snprintf(why, whylen, "message too large");
+		return EX_DATAERR;
+	}
+	snprintf(why, whylen, "%s: %s", what, strerror(err));
+	return EX_TEMPFAIL;
+}
+
+static ssize_t
+fill_from_fd(void *arg, char *buf, size_t len)
+{
+	return read(*(int *)arg, buf, len);
+}
+
+static int
 is_lone_dot(const char *line, size_t len)
 {
 	return (len == 2 && memcmp(line, ".\n", 2) == 0) ||
@@ -139,6 +158,41 @@ is_blank(const char *line, size_t len)
 }
 
 /* A final, qualified recipient: into the envelope once. */
+/*
+ * The next line of the message for either loop of submit_message_from:
+ * 1 with it in *line (*continued when it is the rest of a line longer
+ * than the buffer), 0 at the end of the message (end of input, or the
+ * lone dot without -i), or -1 with *code and why.
+ */
+static int
+message_line(struct reader *r, int ignore_dots, const char **line,
+    size_t *len, int *continued, int *code, char *why, size_t whylen)
+{
+	ssize_t	n;
+
+	n = reader_line(r, line);
+	if (n < 0) {
+		*code = io_failure(why, whylen, "cannot read input", errno);
+		return -1;
+	}
+	if (n == 0)
+		return 0;
+	*len = (size_t)n;
+	*continued = r->midline;
+	r->midline = (*line)[n - 1] != '\n';
+	if (!*continued)
+		r->lineno++;
+	if (memchr(*line, '\0', *len) != NULL) {
+		snprintf(why, whylen, "message contains a NUL byte (line %lu)",
+		    r->lineno);
+		*code = EX_DATAERR;
+		return -1;
+	}
+	if (!*continued && !ignore_dots && is_lone_dot(*line, *len))
+		return 0;
+	return 1;
+}
+
 static int
 add_final_cb(const char *addr, void *arg)
 {
@@ -352,23 +406,6 @@ write_added_headers(struct writer *w, struct config *cf,
 	return 0;
 }
 
-static int
-io_failure(char *why, size_t whylen, const char *what, int err)
-{
-	if (err == EFBIG) {
-		snprintf(why, whylen, "message too large");
-		return EX_DATAERR;
-	}
-	snprintf(why, whylen, "%s: %s", what, strerror(err));
-	return EX_TEMPFAIL;
-}
-
-static ssize_t
-fill_from_fd(void *arg, char *buf, size_t len)
-{
-	return read(*(int *)arg, buf, len);
-}
-
 int
 submit_message(struct config *cf, const struct submission *s, int fd,
     char *idout, char *why, size_t whylen)
@@ -394,9 +431,8 @@ submit_message_from(struct config *cf, const struct submission *s,
 	struct rewriter	 rwr;
 	char		 trailer[ENVELOPE_TRAILER_LEN + 1];
 	size_t		 hdrlen = 0, hdrcap = 0, pendlen = 0, pos, headlen;
-	ssize_t		 len;
-	unsigned long	 lineno = 0;
-	int		 midline = 0, was_mid, blank = 0, done = 0, code;
+	size_t		 len;
+	int		 was_mid, blank = 0, done = 0, code, rc_line;
 	int		 has_date = 0, has_msgid = 0, has_from = 0, i;
 	int		 resent = 0;
 
@@ -439,62 +475,44 @@ submit_message_from(struct config *cf, const struct submission *s,
 	/* The header section is read whole: -t and header completion need
 	 * all of it before the first byte is stored. */
 	for (;;) {
-		len = reader_line(r, &line);
-		if (len < 0) {
-			code = io_failure(why, whylen, "cannot read input",
-			    errno);
+		rc_line = message_line(r, s->ignore_dots, &line, &len, &was_mid,
+		    &code, why, whylen);
+		if (rc_line == -1)
 			goto out;
-		}
-		if (len == 0) {
-			done = 1;
-			break;
-		}
-		was_mid = midline;
-		midline = line[len - 1] != '\n';
-		if (!was_mid)
-			lineno++;
-		if (memchr(line, '\0', (size_t)len) != NULL) {
-			snprintf(why, whylen, "message contains a NUL byte "
-			    "(line %lu)", lineno);
-			code = EX_DATAERR;
-			goto out;
-		}
-		if (!was_mid && !s->ignore_dots && is_lone_dot(line,
-		    (size_t)len)) {
+		if (rc_line == 0) {
 			done = 1;
 			break;
 		}
 		if (!was_mid) {
-			if (is_blank(line, (size_t)len)) {
+			if (is_blank(line, len)) {
 				blank = 1;
 				pending = line;
-				pendlen = (size_t)len;
+				pendlen = len;
 				break;
 			}
-			if (!header_is_field_start(line, (size_t)len) &&
+			if (!header_is_field_start(line, len) &&
 			    !(hdrlen > 0 && header_is_continuation(line,
-			    (size_t)len))) {
+			    len))) {
 				/* No empty line: the body starts here. */
 				pending = line;
-				pendlen = (size_t)len;
-				midline = line[len - 1] != '\n';
+				pendlen = len;
 				break;
 			}
 		}
-		if (hdrlen + (size_t)len > SUBMIT_HEADER_MAX) {
+		if (hdrlen + len > SUBMIT_HEADER_MAX) {
 			snprintf(why, whylen, "header section longer than "
 			    "%d bytes", SUBMIT_HEADER_MAX);
 			code = EX_DATAERR;
 			goto out;
 		}
-		if (hdrlen + (size_t)len + 1 > hdrcap) {
+		if (hdrlen + len + 1 > hdrcap) {
 			hdrcap = hdrcap ? hdrcap * 2 : 8192;
-			while (hdrcap < hdrlen + (size_t)len + 1)
+			while (hdrcap < hdrlen + len + 1)
 				hdrcap *= 2;
 			hdr = xrealloc(hdr, hdrcap);
 		}
-		memcpy(hdr + hdrlen, line, (size_t)len);
-		hdrlen += (size_t)len;
+		memcpy(hdr + hdrlen, line, len);
+		hdrlen += len;
 	}
 	/* A header whose last line has no LF still needs one before ours. */
 	if (hdrlen > 0 && hdr[hdrlen - 1] != '\n') {
@@ -610,28 +628,13 @@ submit_message_from(struct config *cf, const struct submission *s,
 		goto write_error;
 
 	while (!done) {
-		len = reader_line(r, &line);
-		if (len < 0) {
-			code = io_failure(why, whylen, "cannot read input",
-			    errno);
+		rc_line = message_line(r, s->ignore_dots, &line, &len, &was_mid,
+		    &code, why, whylen);
+		if (rc_line == -1)
 			goto out;
-		}
-		if (len == 0)
+		if (rc_line == 0)
 			break;
-		was_mid = midline;
-		midline = line[len - 1] != '\n';
-		if (!was_mid)
-			lineno++;
-		if (memchr(line, '\0', (size_t)len) != NULL) {
-			snprintf(why, whylen, "message contains a NUL byte "
-			    "(line %lu)", lineno);
-			code = EX_DATAERR;
-			goto out;
-		}
-		if (!was_mid && !s->ignore_dots && is_lone_dot(line,
-		    (size_t)len))
-			break;
-		if (writer_put(w, line, (size_t)len) == -1)
+		if (writer_put(w, line, len) == -1)
 			goto write_error;
 	}
 	envelope_trailer(w->total, trailer);

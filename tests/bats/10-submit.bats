@@ -16,14 +16,6 @@ teardown() {
 	common_teardown
 }
 
-# The one queued message file, after a runner pass has moved it from the
-# intake into queue/ (relay down, so it stays).
-queued_file() {
-	relayq run >/dev/null 2>&1 || true
-	local f
-	f=$(queue_files | head -n1)
-	[ -n "$f" ] && echo "$SPOOL/queue/$f"
-}
 
 @test "argv recipients are queued with the caller as sender; exit 0" {
 	run -0 --separate-stderr sendmail bob@example.org carol@example.org <<-EOF

@@ -26,12 +26,6 @@ teardown() {
 	common_teardown
 }
 
-queued_file() {
-	relayq run >/dev/null 2>&1 || true
-	local f
-	f=$(queue_files | head -n1)
-	[ -n "$f" ] && echo "$SPOOL/queue/$f"
-}
 
 @test "a local recipient goes through the aliases, recursively" {
 	printf 'Subject: x\n\nb\n' | sendmail postmaster

@@ -158,6 +158,15 @@ has_state() {
 	ls "$SPOOL/queue" 2>/dev/null | grep -q '\.state$'
 }
 
+# queued_file - the first queued message file, after a runner pass has
+# moved it from the intake into queue/ (with the relay down, it stays).
+queued_file() {
+	relayq run >/dev/null 2>&1 || true
+	local f
+	f=$(queue_files | head -n1)
+	[ -n "$f" ] && echo "$SPOOL/queue/$f"
+}
+
 queue_is_empty() {
 	[ -z "$(queue_files)" ] && [ -z "$(intake_files)" ]
 }
