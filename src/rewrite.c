@@ -26,8 +26,8 @@ report_problem(void *arg, const char *msg)
 }
 
 int
-rewrite_open(struct rewriter *rw, struct config *cf, char *why,
-    size_t whylen)
+rewrite_open(struct rewriter *rw, struct config *cf, int use_aliases,
+    char *why, size_t whylen)
 {
 	char	*dot;
 
@@ -38,7 +38,7 @@ rewrite_open(struct rewriter *rw, struct config *cf, char *why,
 	snprintf(rw->shorthost, sizeof(rw->shorthost), "%s", rw->host);
 	if ((dot = strchr(rw->shorthost, '.')) != NULL)
 		*dot = '\0';
-	if (cf->aliases == NULL)
+	if (cf->aliases == NULL || !use_aliases)
 		return 0;
 	rw->aliases = aliases_load(cf->aliases, report_problem, NULL, NULL);
 	if (rw->aliases == NULL && errno != ENOENT) {
@@ -171,7 +171,6 @@ struct splice {
 	size_t			 len, cap;
 	size_t			 copied;	/* value bytes already out */
 	int			 changed;
-	int			 failed;	/* an alias could not be honoured */
 	char			*why;
 	size_t			 whylen;
 };
@@ -209,7 +208,6 @@ splice_cb(const char *addr, const struct address_span *span, void *arg)
 		return 0;
 	if (rewrite_recipient(s->rw, addr, collect, &e, s->why,
 	    s->whylen) != 0) {
-		s->failed = 1;
 		rc = -1;
 		goto out;
 	}
@@ -267,9 +265,9 @@ rewrite_field(const struct rewriter *rw, const struct header_field *f,
 	if (address_list_parse_spans(f->value, f->valuelen, splice_cb, &s,
 	    reason, sizeof(reason)) != 0) {
 		free(s.out);
-		/* A field we cannot parse is left as it is; its recipients
-		 * were refused already if -t took them from it. */
-		return s.failed ? -1 : 0;
+		/* A field we cannot parse or resolve is left as it is; its
+		 * recipients were refused already if -t took them from it. */
+		return 0;
 	}
 	if (!s.changed) {
 		free(s.out);

@@ -26,10 +26,10 @@ struct rewriter {
 	char		 shorthost[256];
 };
 
-/* rewrite_open - load the aliases file if there is one.  Returns 0, or
- * -1 with why when it exists but cannot be read. */
-int	rewrite_open(struct rewriter *, struct config *, char *why,
-	    size_t whylen);
+/* rewrite_open - load the aliases file if use_aliases and there is one.
+ * Returns 0, or -1 with why when it exists but cannot be read. */
+int	rewrite_open(struct rewriter *, struct config *, int use_aliases,
+	    char *why, size_t whylen);
 void	rewrite_close(struct rewriter *);
 
 int	rewrite_is_local(const struct rewriter *, const char *addr);
@@ -44,7 +44,8 @@ int	rewrite_recipient(const struct rewriter *, const char *addr,
 /* rewrite_field - a rewritten copy of a From, To or Cc field (the others
  * come back untouched as 0), malloc'd in *out, ending like the original.
  * sender is the address a local From: becomes.  Returns 1 when *out was
- * made, 0 when the field stays as it is, -1 with why. */
+ * made, 0 when the field stays as it is (also when an alias in it cannot
+ * be honoured: the recipients decide whether that is an error). */
 int	rewrite_field(const struct rewriter *, const struct header_field *f,
 	    const char *sender, char **out, size_t *outlen, char *why,
 	    size_t whylen);

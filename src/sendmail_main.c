@@ -217,8 +217,10 @@ main(int argc, char **argv)
 			case 'v':
 				verbose = 1;
 				continue;
-			case 'm':	/* me too: always, nothing to expand */
 			case 'n':	/* no aliasing */
+				s.no_aliases = 1;
+				continue;
+			case 'm':	/* me too: always, nothing to expand */
 			case 'U':	/* initial user submission */
 			case 'G':	/* gateway submission */
 				continue;
@@ -239,10 +241,14 @@ main(int argc, char **argv)
 				arg = option_argument(argv, &i, p + 1, opt);
 				if (strcmp(arg, "i") == 0)
 					s.ignore_dots = 1;
-				else if (strcmp(arg, "dq") == 0)
+				else if (strcmp(arg, "dq") == 0) {
 					queue_only = 1;
-				else if (strcmp(arg, "di") == 0)
+					s.wait = 0;
+				} else if (strcmp(arg, "di") == 0) {
 					s.wait = 1;
+					queue_only = 0;
+				} else if (strcmp(arg, "db") == 0)
+					queue_only = s.wait = 0;
 				break;
 			case 'B':	/* body type: 7BIT, 8BITMIME */
 				s.body = upper(option_argument(argv, &i, p + 1,
@@ -331,7 +337,7 @@ main(int argc, char **argv)
 
 		code = smtp_server_run(&cf, &s, STDIN_FILENO, STDOUT_FILENO,
 		    &queued);
-		if (queued > 0)
+		if (queued > 0 && !queue_only)
 			submit_start_runner(cf.queue_dir, runner, override);
 		conf_free(&cf);
 		return code;

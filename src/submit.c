@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -435,6 +436,8 @@ submit_message_from(struct config *cf, const struct submission *s,
 	int		 was_mid, blank = 0, done = 0, code, rc_line;
 	int		 has_date = 0, has_msgid = 0, has_from = 0, i;
 	int		 resent = 0;
+	size_t		 resent_start, resent_end, nseen;
+	struct header_field seen[16];
 
 	memset(&env, 0, sizeof(env));
 	in.fd = in.dirfd = -1;
@@ -443,7 +446,7 @@ submit_message_from(struct config *cf, const struct submission *s,
 	r->fill = fill;
 	r->arg = arg;
 	pw = getpwuid(getuid());
-	if (rewrite_open(&rwr, cf, why, whylen) == -1) {
+	if (rewrite_open(&rwr, cf, !s->no_aliases, why, whylen) == -1) {
 		code = EX_CONFIG;
 		goto out_early;
 	}
@@ -521,13 +524,33 @@ submit_message_from(struct config *cf, const struct submission *s,
 		hdr[hdrlen++] = '\n';
 	}
 
-	/* A resent message (RFC 5322 3.6.6) goes to its Resent- recipients,
-	 * not to the original ones. */
-	for (pos = 0; header_next(hdr, hdrlen, &pos, &f);)
-		if (header_name_is(&f, "Resent-To") ||
-		    header_name_is(&f, "Resent-Cc") ||
-		    header_name_is(&f, "Resent-Bcc"))
+	/* A resent message (RFC 5322 3.6.6) goes to the recipients of its
+	 * latest Resent- block: the first run of Resent- fields, ended by a
+	 * field that is not Resent- or by one the block already has. */
+	resent_start = resent_end = 0;
+	for (pos = 0, nseen = 0; header_next(hdr, hdrlen, &pos, &f);) {
+		int	is_resent = f.namelen > 7 &&
+		    strncasecmp(f.name, "Resent-", 7) == 0;
+		size_t	k;
+
+		if (resent && !is_resent)
+			break;
+		if (!is_resent)
+			continue;
+		for (k = 0; k < nseen; k++)
+			if (seen[k].namelen == f.namelen &&
+			    strncasecmp(seen[k].name, f.name, f.namelen) == 0)
+				break;
+		if (k < nseen)
+			break;
+		if (!resent) {
 			resent = 1;
+			resent_start = (size_t)(f.start - hdr);
+		}
+		if (nseen < ARRAY_LEN(seen))
+			seen[nseen++] = f;
+		resent_end = (size_t)(f.start - hdr) + f.len;
+	}
 	for (pos = 0; header_next(hdr, hdrlen, &pos, &f);) {
 		if (header_name_is(&f, "Date"))
 			has_date = 1;
@@ -535,10 +558,12 @@ submit_message_from(struct config *cf, const struct submission *s,
 			has_msgid = 1;
 		else if (header_name_is(&f, "From"))
 			has_from = 1;
-		else if (s->extract && (resent ? (header_name_is(&f,
-		    "Resent-To") || header_name_is(&f, "Resent-Cc") ||
-		    header_name_is(&f, "Resent-Bcc")) : (header_name_is(&f,
-		    "To") || header_name_is(&f, "Cc") ||
+		else if (s->extract && (resent ? ((size_t)(f.start - hdr) >=
+		    resent_start && (size_t)(f.start - hdr) < resent_end &&
+		    (header_name_is(&f, "Resent-To") ||
+		    header_name_is(&f, "Resent-Cc") ||
+		    header_name_is(&f, "Resent-Bcc"))) :
+		    (header_name_is(&f, "To") || header_name_is(&f, "Cc") ||
 		    header_name_is(&f, "Bcc")))) {
 			char what[64];
 
@@ -607,10 +632,6 @@ submit_message_from(struct config *cf, const struct submission *s,
 			continue;
 		rw_rc = rewrite_field(&rwr, &f, from_addr, &field, &fieldlen,
 		    why, whylen);
-		if (rw_rc == -1) {
-			code = EX_DATAERR;
-			goto out;
-		}
 		if (rw_rc == 1) {
 			rw_rc = writer_put(w, field, fieldlen);
 			free(field);
@@ -683,7 +704,7 @@ submit_verify(struct config *cf, const struct submission *s, FILE *out)
 	size_t		 j;
 	int		 i, code = EX_OK;
 
-	if (rewrite_open(&rwr, cf, why, sizeof(why)) == -1) {
+	if (rewrite_open(&rwr, cf, !s->no_aliases, why, sizeof(why)) == -1) {
 		fprintf(out, "%s\n", why);
 		return EX_CONFIG;
 	}

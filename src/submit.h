@@ -30,6 +30,7 @@ struct submission {
 	const char	 *ret;		/* -R: "FULL", "HDRS" or NULL */
 	const char	 *envid;	/* -V: xtext or NULL */
 	int		  wait;		/* -odi: the runner reports back */
+	int		  no_aliases;	/* -n */
 };
 
 /* submit_message - queue the message read from fd.  Returns 0 (EX_OK)

@@ -124,3 +124,14 @@ teardown() {
 	run -65 --separate-stderr "$SENDMAIL" -bi
 	[[ "$stderr" == "sendmail: $ALIASES:1: "* ]]
 }
+
+@test "-n turns aliasing off; a broken alias in To: alone does not refuse" {
+	printf 'Subject: x\n\nb\n' | sendmail -n root
+	f=$(queued_file)
+	grep -qx 'T root@client.example' "$f"
+	rm -f "$SPOOL"/queue/*
+	printf 'To: pipe\nSubject: x\n\nb\n' | sendmail bob@example.org
+	f=$(queued_file)
+	grep -qx 'To: pipe' "$f"
+	grep -qx 'T bob@example.org' "$f"
+}

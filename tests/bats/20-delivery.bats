@@ -168,7 +168,7 @@ teardown() {
 
 @test "a non-ASCII address and a relay without SMTPUTF8: refused, not retried" {
 	setup_relay_and_config starttls
-	printf 'Subject: utf8\n\nbody\n' | sendmail jösé@bücher.example
+	printf 'Subject: utf8\n\nbody\n' | sendmail -N never jösé@bücher.example
 	relayq run
 	[ "$(received_count)" -eq 0 ]
 	queue_is_empty
@@ -196,12 +196,14 @@ teardown() {
 	done
 }
 
-@test "-t with a Resent- block goes to the Resent- recipients only" {
+@test "-t with Resent- blocks goes to the latest block's recipients only" {
 	setup_relay_and_config starttls
 	sendmail -t -i <<-'EOF'
 	Resent-From: fwd@example.org
 	Resent-To: new@example.org
 	Resent-Bcc: quiet@example.org
+	Resent-From: first@example.org
+	Resent-To: earlier@example.org
 	From: orig@example.org
 	To: old@example.org
 	Subject: resent
@@ -221,7 +223,7 @@ teardown() {
 	[[ "$stderr" == "sendmail: "*": sent (250 "* ]]
 	[ "$(received_count)" -eq 1 ]
 	relay_control '{"rcpt": {"gone@example.org": "550 5.1.1 no such user"}}'
-	run -69 --separate-stderr sendmail -odi gone@example.org <<< "Subject: wait"
+	run -69 --separate-stderr sendmail -odi -N never gone@example.org <<< "Subject: wait"
 	[[ "$stderr" == *": bounced (550 5.1.1 no such user)" ]]
 	relay_control '{"data": "451 4.3.0 later", "data_times": 1}'
 	run -0 --separate-stderr sendmail -odi bob@example.org <<< "Subject: wait"
