@@ -269,6 +269,7 @@ conf_load(const char *path, int must_exist, struct config *cf, char *why,
 		CFG_INT_CB("lifetime", 5 * 86400, CFGF_NONE, parse_duration),
 		CFG_INT("messages_per_connection", 100, CFGF_NONE),
 		CFG_INT("max_connections", 2, CFGF_NONE),
+		CFG_INT("bounce_limit", 100, CFGF_NONE),
 		CFG_STR("aliases", "/etc/aliases", CFGF_NONE),
 		CFG_STR("admin", NULL, CFGF_NODEFAULT),
 		CFG_STR("from", NULL, CFGF_NODEFAULT),
@@ -361,6 +362,9 @@ conf_load(const char *path, int must_exist, struct config *cf, char *why,
 		cf->retry_max = cf->retry_min;
 	if (cf->messages_per_connection < 1)
 		cf->messages_per_connection = 1;
+	cf->bounce_limit = (int)cfg_getint(cfg, "bounce_limit");
+	if (cf->bounce_limit < 0)
+		cf->bounce_limit = 0;
 	cf->max_connections = (int)cfg_getint(cfg, "max_connections");
 	if (cf->max_connections < 1)
 		cf->max_connections = 1;

@@ -51,6 +51,7 @@ struct config {
 	int64_t		 lifetime;
 	int		 messages_per_connection;
 	int		 max_connections;	/* parallel sessions */
+	int		 bounce_limit;		/* bounces per hour */
 	char		*aliases;	/* NULL: none */
 	char		*admin;		/* catch-all for local recipients */
 	char		*from;		/* forced envelope sender */

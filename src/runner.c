@@ -22,9 +22,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dsn.h"
 #include "envelope.h"
 #include "log.h"
 #include "pathnames.h"
+#include "rewrite.h"
 #include "runner.h"
 #include "smtp.h"
 #include "spool.h"
@@ -153,6 +155,142 @@ relay_name(struct delivery *d, char *buf, size_t len)
 	return buf;
 }
 
+struct bounce_body {
+	const struct dsn_info	*info;
+	char			*why;
+	size_t			 whylen;
+};
+
+static int
+write_bounce_body(int fd, void *arg)
+{
+	struct bounce_body *b = arg;
+
+	return dsn_write(fd, b->info, b->why, b->whylen);
+}
+
+/* Bounces a runner may send in an hour, so a flood of failures cannot
+ * turn into a flood of mail (nullmailer's bounce storms). */
+static int
+bounce_allowed(struct delivery *d, time_t now)
+{
+	static pthread_mutex_t	lock = PTHREAD_MUTEX_INITIALIZER;
+	static time_t		window;
+	static int		count;
+	int			ok;
+
+	pthread_mutex_lock(&lock);
+	if (now - window >= 3600) {
+		window = now;
+		count = 0;
+	}
+	ok = count < d->cf->bounce_limit;
+	if (ok)
+		count++;
+	pthread_mutex_unlock(&lock);
+	return ok;
+}
+
+/* Where a bounce goes: the sender, or for a local sender what its local
+ * part resolves to (aliases, admin). */
+static int
+add_bounce_rcpt(const char *addr, void *arg)
+{
+	return envelope_has_rcpt(arg, addr) ? 0 :
+	    envelope_add_rcpt(arg, addr);
+}
+
+/*
+ * An RFC 3464 report to the sender for the recipients in idx that failed
+ * now.  Never for a bounce (null sender) nor against NOTIFY; a bounce
+ * that cannot be made is logged, and the message still leaves the queue
+ * through failed/.
+ */
+static void
+bounce(struct delivery *d, const struct envelope *env, int fd,
+    const struct smtp_rcpt *rc, const size_t *idx, size_t n,
+    const char *expired, time_t now)
+{
+	struct dsn_rcpt		*dr;
+	struct dsn_info		 info;
+	struct envelope		 b;
+	struct bounce_body	 body;
+	struct rewriter		 rw;
+	char			 why[512], host[256], *codes;
+	size_t			 i;
+
+	if (n == 0 || env->sender[0] == '\0')
+		return;
+	if (env->notify && strstr(env->notify, "FAILURE") == NULL) {
+		log_info("%s: no bounce: NOTIFY=%s", env->id, env->notify);
+		return;
+	}
+	if (!bounce_allowed(d, now)) {
+		log_warn("%s: no bounce: more than %d bounces this hour",
+		    env->id, d->cf->bounce_limit);
+		return;
+	}
+	dr = xcalloc(n, sizeof(*dr));
+	codes = xcalloc(n, 16);
+	for (i = 0; i < n; i++) {
+		dr[i].addr = env->rcpts[idx[i]];
+		dr[i].action = DSN_FAILED;
+		if (expired) {
+			dr[i].status = "4.4.7";
+			dr[i].diagnostic = expired;
+		} else {
+			/* "550 5.1.1 text": the enhanced code is the status;
+			 * dsn_write checks its syntax. */
+			if (sscanf(rc[i].reply, "%*d %15[0-9.]", codes + i * 16)
+			    == 1)
+				dr[i].status = codes + i * 16;
+			dr[i].diagnostic = rc[i].reply;
+			dr[i].remote_mta = d->cf->smarthosts[d->relay].host;
+		}
+	}
+	if (gethostname(host, sizeof(host) - 1) == -1)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	memset(&info, 0, sizeof(info));
+	info.reporting_mta = host;
+	info.domain = conf_domain(d->cf);
+	info.to = env->sender;
+	info.queue_id = env->id;
+	info.envid = env->envid;
+	info.arrival = env->arrival;
+	info.return_headers_only = env->ret && strcmp(env->ret, "HDRS") == 0;
+	info.rcpts = dr;
+	info.nrcpts = n;
+	info.orig_fd = fd;
+	info.orig_off = env->msg_offset;
+	info.orig_len = env->msg_len;
+	info.max_return = 100 * 1024;
+
+	memset(&b, 0, sizeof(b));
+	b.uid = geteuid();
+	b.arrival = (int64_t)now;
+	b.sender = xstrdup("");
+	if (rewrite_open(&rw, d->cf, 1, why, sizeof(why)) == -1 ||
+	    rewrite_recipient(&rw, env->sender, add_bounce_rcpt, &b, why,
+	    sizeof(why)) != 0 || b.nrcpts == 0) {
+		if (b.nrcpts == 0)
+			add_bounce_rcpt(env->sender, &b);
+	}
+	rewrite_close(&rw);
+	body.info = &info;
+	body.why = why;
+	body.whylen = sizeof(why);
+	if (spool_queue_new(d->sp, &b, write_bounce_body, &body, why,
+	    sizeof(why)) == -1)
+		log_err("%s: cannot make a bounce: %s", env->id, why);
+	else
+		log_info("%s: sender non-delivery notification: %s", env->id,
+		    b.id);
+	envelope_free(&b);
+	free(codes);
+	free(dr);
+}
+
 /* For a submitter that waits (sendmail -odi): one line on the outcome. */
 static void
 report_fate(struct spool *sp, const char *id, const struct envelope *env,
@@ -195,6 +333,8 @@ deliver_one(struct delivery *d, const char *id, time_t now, int flush)
 	struct smtp_rcpt	*rc;
 	struct smtp_msg		 m;
 	size_t			*map, i, n = 0, pending = 0, failed = 0;
+	size_t			*failed_now = NULL, nfailed_now = 0;
+	struct smtp_rcpt	*failed_rc = NULL;
 	char			 why[512], relay[300], esc[300];
 	int64_t			 next = -1;
 	int			 fd, broken = 0;
@@ -250,6 +390,8 @@ deliver_one(struct delivery *d, const char *id, time_t now, int flush)
 		snprintf(relay, sizeof(relay), "none");
 	}
 	qs.attempts++;
+	failed_now = xcalloc(n ? n : 1, sizeof(*failed_now));
+	failed_rc = xcalloc(n ? n : 1, sizeof(*failed_rc));
 	for (i = 0; i < n; i++) {
 		size_t		 idx = map[i];
 		const char	*text = rc[i].code ? rc[i].reply : why;
@@ -261,6 +403,8 @@ deliver_one(struct delivery *d, const char *id, time_t now, int flush)
 		} else if (rc[i].code / 100 == 5) {
 			qs.status[idx] = RCPT_FAILED;
 			status = "bounced";
+			failed_rc[nfailed_now] = rc[i];
+			failed_now[nfailed_now++] = idx;
 		} else
 			status = "deferred";
 		if (qs.status[idx] != RCPT_PENDING) {
@@ -281,17 +425,26 @@ deliver_one(struct delivery *d, const char *id, time_t now, int flush)
 		else if (qs.status[i] == RCPT_FAILED)
 			failed++;
 	}
+	bounce(d, &env, fd, failed_rc, failed_now, nfailed_now, NULL, now);
 	if (pending > 0 && (int64_t)now - env.arrival > d->cf->lifetime) {
+		char expired[STATE_ERROR_MAX + 64];
+
+		snprintf(expired, sizeof(expired), "expired after %" PRId64
+		    "s in the queue; last error: %s",
+		    (int64_t)now - env.arrival, qs.error);
+		nfailed_now = 0;
 		for (i = 0; i < env.nrcpts; i++)
 			if (qs.status[i] == RCPT_PENDING) {
 				qs.status[i] = RCPT_FAILED;
 				free(qs.reply[i]);
 				qs.reply[i] = xstrdup("expired in queue");
+				failed_now[nfailed_now++] = i;
+				failed++;
 			}
-		log_err("%s: expired after %" PRId64 "s in the queue; last "
-		    "error: %s", id, (int64_t)now - env.arrival, qs.error);
+		log_err("%s: %s", id, expired);
+		bounce(d, &env, fd, NULL, failed_now, nfailed_now, expired,
+		    now);
 		pending = 0;
-		failed = 1;
 	}
 	report_fate(d->sp, id, &env, &qs, pending, failed);
 	if (pending == 0) {
@@ -322,6 +475,8 @@ deliver_one(struct delivery *d, const char *id, time_t now, int flush)
 		d->deferred++;
 	}
 	close(fd);
+	free(failed_now);
+	free(failed_rc);
 	free(map);
 	free(rc);
 	state_free(&qs);

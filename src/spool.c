@@ -817,6 +817,59 @@ state_write(struct spool *sp, const char *id, const struct qstate *qs)
 }
 
 int
+spool_queue_new(struct spool *sp, struct envelope *env,
+    int (*write_body)(int fd, void *arg), void *arg, char *why,
+    size_t whylen)
+{
+	char		 tmp[QUEUE_ID_LEN + 8], trailer[ENVELOPE_TRAILER_LEN + 1];
+	char		*head;
+	size_t		 headlen;
+	struct stat	 st;
+	int		 fd = -1, tries;
+
+	for (tries = 0; tries < 16; tries++) {
+		if (queue_id_new(env->id) == -1)
+			break;
+		snprintf(tmp, sizeof(tmp), "%s.new", env->id);
+		fd = openat(sp->queuefd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0640);
+		if (fd != -1 || errno != EEXIST)
+			break;
+	}
+	if (fd == -1) {
+		snprintf(why, whylen, "cannot create in %s/queue: %s", sp->dir,
+		    strerror(errno));
+		return -1;
+	}
+	head = envelope_format(env, &headlen);
+	if (write_all(fd, head, headlen) == -1 || write_body(fd, arg) == -1 ||
+	    fstat(fd, &st) == -1) {
+		free(head);
+		goto fail;
+	}
+	free(head);
+	envelope_trailer((uint64_t)st.st_size - headlen, trailer);
+	if (write_all(fd, trailer, ENVELOPE_TRAILER_LEN) == -1 ||
+	    fsync(fd) == -1 || close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	/* The ".new" name is invisible to listings until this rename. */
+	if (renameat(sp->queuefd, tmp, sp->queuefd, env->id) == -1 ||
+	    fsync_dir(sp->queuefd) == -1)
+		goto fail;
+	return 0;
+fail:
+	snprintf(why, whylen, "cannot write %s/queue/%s: %s", sp->dir, tmp,
+	    strerror(errno));
+	if (fd != -1)
+		close(fd);
+	(void)unlinkat(sp->queuefd, tmp, 0);
+	return -1;
+}
+
+int
 spool_finish(struct spool *sp, const char *id)
 {
 	char	name[QUEUE_ID_LEN + 8];

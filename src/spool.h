@@ -125,6 +125,13 @@ int	state_read(struct spool *, const char *id, size_t nrcpts,
 int	state_write(struct spool *, const char *id, const struct qstate *);
 void	state_free(struct qstate *);
 
+/* spool_queue_new - a message the runner makes itself (a bounce): env's id
+ * is chosen here; write_body writes the message to fd.  Committed into
+ * queue/ as durably as a submission.  0, or -1 with why. */
+int	spool_queue_new(struct spool *, struct envelope *env,
+	    int (*write_body)(int fd, void *arg), void *arg, char *why,
+	    size_t whylen);
+
 /* spool_finish - delivered to all: remove message and state. */
 int	spool_finish(struct spool *, const char *id);
 /* spool_fail - move message and state to failed/. */

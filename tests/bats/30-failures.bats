@@ -75,7 +75,7 @@ state_of() {
 @test "550 for one of three recipients: the others get it once, it goes to failed/" {
 	setup_relay_and_config starttls
 	relay_control '{"rcpt": {"bad@example.org": "550 5.1.1 no such user"}}'
-	sendmail a@example.org bad@example.org c@example.org <<< "Subject: partial"
+	sendmail -N never a@example.org bad@example.org c@example.org <<< "Subject: partial"
 	relayq run
 	[ "$(received_count)" -eq 1 ]
 	received_json 1 | json_get 'd["rcpt_tos"]' | grep -qx "\['a@example.org', 'c@example.org'\]"

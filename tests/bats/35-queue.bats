@@ -51,6 +51,9 @@ queue_many() {
 	relay_control '{"size": 2000}'
 	head -c 6000 /dev/zero | tr '\0' 'x' | fold -w 70 | sed '1i Subject: big\n' | sendmail bob@example.org
 	relayq run
+	# Its bounce (returning the message) is too big as well, and, being
+	# a bounce, is not bounced again.
+	relayq run
 	[ "$(received_count)" -eq 0 ]
 	! events | grep -q '^mail ' || false
 	queue_is_empty
@@ -117,4 +120,70 @@ queue_many() {
 	echo "received $total, distinct $unique, duplicates $((total - unique))"
 	[ "$unique" -eq 200 ]
 	[ -z "$(ls -A "$SPOOL/corrupt")" ]
+}
+
+@test "550 for one of three: one RFC 3464 bounce to the sender naming it" {
+	setup_relay_and_config starttls
+	relay_control '{"rcpt": {"bad@example.org": "550 5.1.1 no such user"}}'
+	printf 'Subject: partial\nMessage-ID: <orig@example.org>\n\nhello\n' |
+	    sendmail -f alice@example.org a@example.org bad@example.org c@example.org
+	relayq run
+	relayq run
+	# The message itself, to the two good recipients, and then the bounce.
+	[ "$(received_count)" -eq 2 ]
+	received_json 2 | json_get 'd["mail_from"]' | grep -qx ''
+	received_json 2 | json_get 'd["rcpt_tos"]' | grep -qx "\['alice@example.org'\]"
+	received_eml 2 > "$BATS_TEST_TMPDIR/dsn"
+	"$PY" - "$BATS_TEST_TMPDIR/dsn" <<-'PYEOF'
+	import email, sys
+	m = email.message_from_binary_file(open(sys.argv[1], 'rb'))
+	assert m.get_content_type() == 'multipart/report', m.get_content_type()
+	assert m.get_param('report-type') == 'delivery-status'
+	parts = m.get_payload()
+	assert parts[1].get_content_type() == 'message/delivery-status'
+	status = parts[1].as_string()
+	assert 'Final-Recipient: rfc822; bad@example.org' in status, status
+	assert 'Action: failed' in status and 'Status: 5.1.1' in status
+	assert 'a@example.org' not in status and 'c@example.org' not in status
+	assert '<orig@example.org>' in parts[2].as_string()
+	PYEOF
+	queue_is_empty
+	# No re-send to the good recipients on later runs.
+	relayq flush
+	[ "$(received_count)" -eq 2 ]
+}
+
+@test "expiry: one bounce; a bounce that fails is never bounced" {
+	make_certs
+	start_relay starttls
+	write_config
+	echo 'lifetime = 1s' >> "$CONF"
+	relay_control '{"data": "451 4.3.0 later", "data_times": 1}'
+	sendmail -f alice@example.org bob@example.org <<< "Subject: expire"
+	relayq run
+	sleep 2
+	# Now every message to the relay fails permanently, the bounce too.
+	relay_control '{"rcpt": {"bob@example.org": "451 4.3.0 later", "alice@example.org": "550 5.1.1 gone"}}'
+	relayq flush
+	relayq flush
+	relayq flush
+	# The original expired (a bounce was made for it); the bounce was
+	# refused (550) and, having a null sender, ended in failed/ silently.
+	[ "$(received_count)" -eq 0 ]
+	queue_is_empty
+	[ "$(ls "$SPOOL/failed" | grep -vc '\.state$')" -eq 2 ]
+	grep -l '^F $' "$SPOOL"/failed/* | grep -q .
+	[ "$(events | grep -c '^mail  ')" -eq 0 ] || [ "$(events | grep -c '^rcpt .*alice@example.org 550')" -eq 1 ]
+}
+
+@test "NOTIFY=NEVER and the null sender get no bounce" {
+	setup_relay_and_config starttls
+	relay_control '{"rcpt": {"bad@example.org": "550 5.1.1 no such user"}}'
+	sendmail -N never -f alice@example.org bad@example.org <<< "Subject: never"
+	sendmail -f '<>' bad@example.org <<< "Subject: null"
+	relayq run
+	relayq run
+	[ "$(received_count)" -eq 0 ]
+	! events | grep -q 'rcpt .*alice@example.org' || false
+	[ "$(ls "$SPOOL/failed" | grep -vc '\.state$')" -eq 2 ]
 }
