@@ -270,6 +270,7 @@ conf_load(const char *path, int must_exist, struct config *cf, char *why,
 		CFG_INT("messages_per_connection", 100, CFGF_NONE),
 		CFG_INT("max_connections", 2, CFGF_NONE),
 		CFG_INT("bounce_limit", 100, CFGF_NONE),
+		CFG_INT_CB("delay_warning", 0, CFGF_NONE, parse_duration),
 		CFG_STR("aliases", "/etc/aliases", CFGF_NONE),
 		CFG_STR("admin", NULL, CFGF_NODEFAULT),
 		CFG_STR("from", NULL, CFGF_NODEFAULT),
@@ -363,6 +364,7 @@ conf_load(const char *path, int must_exist, struct config *cf, char *why,
 	if (cf->messages_per_connection < 1)
 		cf->messages_per_connection = 1;
 	cf->bounce_limit = (int)cfg_getint(cfg, "bounce_limit");
+	cf->delay_warning = cfg_getint(cfg, "delay_warning");
 	if (cf->bounce_limit < 0)
 		cf->bounce_limit = 0;
 	cf->max_connections = (int)cfg_getint(cfg, "max_connections");

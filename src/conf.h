@@ -52,6 +52,7 @@ struct config {
 	int		 messages_per_connection;
 	int		 max_connections;	/* parallel sessions */
 	int		 bounce_limit;		/* bounces per hour */
+	int64_t		 delay_warning;		/* seconds; 0: none */
 	char		*aliases;	/* NULL: none */
 	char		*admin;		/* catch-all for local recipients */
 	char		*from;		/* forced envelope sender */

@@ -209,7 +209,7 @@ add_bounce_rcpt(const char *addr, void *arg)
 static void
 bounce(struct delivery *d, const struct envelope *env, int fd,
     const struct smtp_rcpt *rc, const size_t *idx, size_t n,
-    const char *expired, time_t now)
+    const char *expired, enum dsn_action action, time_t now)
 {
 	struct dsn_rcpt		*dr;
 	struct dsn_info		 info;
@@ -221,8 +221,10 @@ bounce(struct delivery *d, const struct envelope *env, int fd,
 
 	if (n == 0 || env->sender[0] == '\0')
 		return;
-	if (env->notify && strstr(env->notify, "FAILURE") == NULL) {
-		log_info("%s: no bounce: NOTIFY=%s", env->id, env->notify);
+	if (env->notify && strstr(env->notify, action == DSN_FAILED ?
+	    "FAILURE" : "DELAY") == NULL) {
+		log_info("%s: no notification: NOTIFY=%s", env->id,
+		    env->notify);
 		return;
 	}
 	if (!bounce_allowed(d, now)) {
@@ -234,9 +236,9 @@ bounce(struct delivery *d, const struct envelope *env, int fd,
 	codes = xcalloc(n, 16);
 	for (i = 0; i < n; i++) {
 		dr[i].addr = env->rcpts[idx[i]];
-		dr[i].action = DSN_FAILED;
+		dr[i].action = action;
 		if (expired) {
-			dr[i].status = "4.4.7";
+			dr[i].status = action == DSN_FAILED ? "4.4.7" : NULL;
 			dr[i].diagnostic = expired;
 		} else {
 			/* "550 5.1.1 text": the enhanced code is the status;
@@ -425,7 +427,8 @@ deliver_one(struct delivery *d, const char *id, time_t now, int flush)
 		else if (qs.status[i] == RCPT_FAILED)
 			failed++;
 	}
-	bounce(d, &env, fd, failed_rc, failed_now, nfailed_now, NULL, now);
+	bounce(d, &env, fd, failed_rc, failed_now, nfailed_now, NULL,
+	    DSN_FAILED, now);
 	if (pending > 0 && (int64_t)now - env.arrival > d->cf->lifetime) {
 		char expired[STATE_ERROR_MAX + 64];
 
@@ -443,8 +446,23 @@ deliver_one(struct delivery *d, const char *id, time_t now, int flush)
 			}
 		log_err("%s: %s", id, expired);
 		bounce(d, &env, fd, NULL, failed_now, nfailed_now, expired,
-		    now);
+		    DSN_FAILED, now);
 		pending = 0;
+	} else if (pending > 0 && d->cf->delay_warning > 0 && !qs.warned &&
+	    (int64_t)now - env.arrival >= d->cf->delay_warning) {
+		char delayed[STATE_ERROR_MAX + 64];
+
+		/* One warning per message, off unless delay_warning is set. */
+		snprintf(delayed, sizeof(delayed), "not delivered for %" PRId64
+		    "s, still trying; last error: %s",
+		    (int64_t)now - env.arrival, qs.error);
+		nfailed_now = 0;
+		for (i = 0; i < env.nrcpts; i++)
+			if (qs.status[i] == RCPT_PENDING)
+				failed_now[nfailed_now++] = i;
+		bounce(d, &env, fd, NULL, failed_now, nfailed_now, delayed,
+		    DSN_DELAYED, now);
+		qs.warned = 1;
 	}
 	report_fate(d->sp, id, &env, &qs, pending, failed);
 	if (pending == 0) {

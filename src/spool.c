@@ -751,6 +751,8 @@ state_read(struct spool *sp, const char *id, size_t nrcpts,
 		else if (strcmp(line, "next") == 0 &&
 		    parse_u64(sp1, INT64_MAX, &v) == 0)
 			qs->next = (int64_t)v;
+		else if (strcmp(line, "warned") == 0)
+			qs->warned = strcmp(sp1, "1") == 0;
 		else if (strcmp(line, "error") == 0)
 			snprintf(qs->error, sizeof(qs->error), "%s", sp1);
 		else if (strcmp(line, "R") == 0) {
@@ -784,7 +786,8 @@ state_write(struct spool *sp, const char *id, const struct qstate *qs)
 			cap += 32 + (qs->reply[i] ? strlen(qs->reply[i]) : 0);
 	buf = xmalloc(cap);
 	n = snprintf(buf, cap, "relayq-state 1\nattempts %d\nnext %" PRId64
-	    "\nerror %s\n", qs->attempts, qs->next, qs->error);
+	    "\nwarned %d\nerror %s\n", qs->attempts, qs->next, qs->warned,
+	    qs->error);
 	len = (size_t)n;
 	for (i = 0; i < qs->nrcpts; i++) {
 		if (!qs->status[i])

@@ -77,6 +77,7 @@ struct qstate {
 	int	 attempts;
 	int64_t	 next;		/* unix seconds; 0 = due now */
 	char	 error[STATE_ERROR_MAX];	/* last error, printable */
+	int	 warned;	/* a delay warning went to the sender */
 	size_t	 nrcpts;
 	unsigned char *status;	/* enum rcpt_status per recipient */
 	char	**reply;	/* relay's reply for done recipients */

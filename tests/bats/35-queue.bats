@@ -187,3 +187,23 @@ queue_many() {
 	! events | grep -q 'rcpt .*alice@example.org' || false
 	[ "$(ls "$SPOOL/failed" | grep -vc '\.state$')" -eq 2 ]
 }
+
+@test "delay_warning: one 'delayed' notification, only when configured" {
+	setup_relay_and_config starttls
+	relay_control '{"rcpt": {"bob@example.org": "451 4.2.1 busy"}, "rcpt_times": 1000}'
+	sendmail -f alice@example.org bob@example.org <<< "Subject: slow"
+	relayq run
+	sleep 1.2
+	relayq flush
+	relayq flush
+	[ "$(received_count)" -eq 0 ]
+	echo 'delay_warning = 1s' >> "$CONF"
+	relayq flush
+	relayq flush
+	relayq flush
+	[ "$(received_count)" -eq 1 ]
+	received_json 1 | json_get 'd["rcpt_tos"]' | grep -qx "\['alice@example.org'\]"
+	received_eml 1 | grep -q '^Action: delayed'
+	received_eml 1 | grep -q '^Subject: Delayed Mail'
+	[ -n "$(queue_files)" ]
+}
