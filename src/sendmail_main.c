@@ -12,6 +12,7 @@
 #endif
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +106,63 @@ option_argument(char **argv, int *ip, const char *rest, char opt)
 	return argv[++*ip];
 }
 
+struct memory_fill {
+	const char	*text;
+	size_t		 len, off;
+};
+
+static ssize_t
+fill_from_memory(void *arg, char *buf, size_t len)
+{
+	struct memory_fill *m = arg;
+
+	if (len > m->len - m->off)
+		len = m->len - m->off;
+	memcpy(buf, m->text + m->off, len);
+	m->off += len;
+	return (ssize_t)len;
+}
+
+/* -oem: the message was refused; tell its sender by mail, as sendmail
+ * does for callers such as cron that never read our stderr. */
+static int
+mail_back_error(struct config *cf, const struct submission *orig,
+    const char *error)
+{
+	struct submission	 s;
+	struct memory_fill	 m;
+	char			 text[2048], id[QUEUE_ID_LEN + 1], why[512];
+	char			*to[1];
+	int			 n;
+
+	n = snprintf(text, sizeof(text),
+	    "Subject: Returned mail: message not accepted\n"
+	    "Auto-Submitted: auto-replied\n"
+	    "\n"
+	    "Your message was not accepted for delivery by relayq's "
+	    "sendmail:\n\n    %s\n\nNothing of it was queued.\n", error);
+	if (n < 0 || (size_t)n >= sizeof(text))
+		return -1;
+	memset(&s, 0, sizeof(s));
+	s.ignore_dots = 1;
+	s.sender = "";		/* a notice is never answered by another */
+	/* Back to -f's address when it was good, else to the caller. */
+	to[0] = (char *)(orig->sender && *orig->sender &&
+	    strstr(error, "sender") == NULL ? orig->sender : "");
+	if (to[0][0] == '\0') {
+		struct passwd *pw = getpwuid(getuid());
+
+		to[0] = pw ? pw->pw_name : "root";
+	}
+	s.rcpts = to;
+	s.nrcpts = 1;
+	m.text = text;
+	m.len = (size_t)n;
+	m.off = 0;
+	return submit_message_from(cf, &s, fill_from_memory, &m, id, why,
+	    sizeof(why)) == EX_OK ? 0 : -1;
+}
+
 /* -odi: the message is queued already; tell the caller what became of
  * it.  Temporary failures leave it queued, which is success here. */
 static int
@@ -172,6 +230,7 @@ main(int argc, char **argv)
 	char			 why[1024], id[QUEUE_ID_LEN + 1];
 	const char		*tag = "relayq";
 	int			 i, code, verbose = 0, queue_only = 0;
+	int			 mail_errors = 0;
 
 	priv_init();
 	sanitize_stdio();
@@ -241,6 +300,11 @@ main(int argc, char **argv)
 				arg = option_argument(argv, &i, p + 1, opt);
 				if (strcmp(arg, "i") == 0)
 					s.ignore_dots = 1;
+				else if (strcmp(arg, "em") == 0)
+					mail_errors = 1;
+				else if (strcmp(arg, "ep") == 0 ||
+				    strcmp(arg, "eq") == 0)
+					mail_errors = 0;
 				else if (strcmp(arg, "dq") == 0) {
 					queue_only = 1;
 					s.wait = 0;
@@ -357,8 +421,16 @@ main(int argc, char **argv)
 		return code;
 	}
 	code = submit_message(&cf, &s, STDIN_FILENO, id, why, sizeof(why));
-	if (code != EX_OK)
+	if (code != EX_OK) {
+		if (mail_errors && code != EX_TEMPFAIL && code != EX_CANTCREAT &&
+		    mail_back_error(&cf, &s, why) == 0) {
+			submit_start_runner(cf.queue_dir, runner, override);
+			fprintf(stderr, "%s: %s (mailed back to the sender)\n",
+			    progname, why);
+			return code;
+		}
 		fail(code, "%s", why);
+	}
 	if (verbose)
 		fprintf(stderr, "%s: queued as %s\n", progname, id);
 	if (!queue_only)

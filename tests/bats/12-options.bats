@@ -140,3 +140,16 @@ accepts() {
 	env -u RELAYQ_CONFIG "$SENDMAIL" -C "$BATS_TEST_TMPDIR/other.conf" root <<< "x"
 	grep -qx 'T root@other.example' "$(ls "$SPOOL"/intake/m.*)"
 }
+
+@test "-oem mails a refused message's error back; -oep only prints it" {
+	rm -f "$SPOOL"/intake/m.*
+	run -65 --separate-stderr "$SENDMAIL" -oem -- 'not an address' <<< "Subject: x"
+	[[ "$stderr" == *"(mailed back to the sender)" ]]
+	f=$(ls "$SPOOL"/intake/m.*)
+	grep -qx "T $(id -un)@client.example" "$f"
+	grep -qx 'F ' "$f"
+	grep -q 'bad recipient address' "$f"
+	rm -f "$SPOOL"/intake/m.*
+	run -65 --separate-stderr "$SENDMAIL" -oep -- 'not an address' <<< "Subject: x"
+	[ -z "$(intake_files)" ]
+}
