@@ -219,6 +219,34 @@ check_aliases(struct config *cf)
 	return problems ? EX_DATAERR : EX_OK;
 }
 
+/* The default mode: queue the message from stdin, start delivery. */
+static int
+deliver(struct config *cf, struct submission *s, const char *runner,
+    const char *override, int queue_only, int mail_errors, int verbose)
+{
+	char	why[1024], id[QUEUE_ID_LEN + 1];
+	int	code;
+
+	code = submit_message(cf, s, STDIN_FILENO, id, why, sizeof(why));
+	if (code != EX_OK) {
+		if (mail_errors && code != EX_TEMPFAIL && code != EX_CANTCREAT &&
+		    mail_back_error(cf, s, why) == 0) {
+			submit_start_runner(cf->queue_dir, runner, override);
+			fprintf(stderr, "%s: %s (mailed back to the sender)\n",
+			    progname, why);
+			return code;
+		}
+		fail(code, "%s", why);
+	}
+	if (verbose)
+		fprintf(stderr, "%s: queued as %s\n", progname, id);
+	if (!queue_only)
+		submit_start_runner(cf->queue_dir, runner, override);
+	if (s->wait && !queue_only)
+		code = wait_for_fate(cf, id);
+	return code;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -227,7 +255,7 @@ main(int argc, char **argv)
 	enum mode		 mode = MODE_DELIVER;
 	const char		*config_path = RELAYQ_CONFIG_PATH, *override;
 	const char		*runner = RELAYQ_RUNNER_PATH, *base;
-	char			 why[1024], id[QUEUE_ID_LEN + 1];
+	char			 why[1024];
 	const char		*tag = "relayq";
 	int			 i, code, verbose = 0, queue_only = 0;
 	int			 mail_errors = 0;
@@ -381,21 +409,25 @@ main(int argc, char **argv)
 	    sizeof(why)) == -1)
 		fail(EX_CONFIG, "%s", why);
 
+	s.rcpts = argv + i;
+	s.nrcpts = argc - i;
 	switch (mode) {
 	case MODE_LIST:
 		code = queue_list_print(&cf, stdout, why, sizeof(why));
 		if (code != EX_OK)
 			fail(code, "%s", why);
-		return EX_OK;
+		break;
 	case MODE_ALIASES:
-		return check_aliases(&cf);
+		code = check_aliases(&cf);
+		break;
 	case MODE_FLUSH:
 		/* Any user may ask: the runner decides what is due. */
 		if (intake_request_flush(cf.queue_dir) == -1)
 			fail(EX_TEMPFAIL, "cannot request a queue run in %s: %s",
 			    cf.queue_dir, strerror(errno));
 		submit_start_runner(cf.queue_dir, runner, override);
-		return EX_OK;
+		code = EX_OK;
+		break;
 	case MODE_SMTP: {
 		int queued = 0;
 
@@ -403,40 +435,22 @@ main(int argc, char **argv)
 		    &queued);
 		if (queued > 0 && !queue_only)
 			submit_start_runner(cf.queue_dir, runner, override);
-		conf_free(&cf);
-		return code;
-	}
-	case MODE_VERIFY:
-	case MODE_DELIVER:
 		break;
 	}
-
-	s.rcpts = argv + i;
-	s.nrcpts = argc - i;
-	if (mode == MODE_VERIFY) {
+	case MODE_VERIFY:
 		if (s.nrcpts == 0)
 			fail(EX_USAGE, "no recipients given");
 		code = submit_verify(&cf, &s, stdout);
-		conf_free(&cf);
-		return code;
+		break;
+	case MODE_DELIVER:
+		code = deliver(&cf, &s, runner, override, queue_only,
+		    mail_errors, verbose);
+		break;
 	}
-	code = submit_message(&cf, &s, STDIN_FILENO, id, why, sizeof(why));
-	if (code != EX_OK) {
-		if (mail_errors && code != EX_TEMPFAIL && code != EX_CANTCREAT &&
-		    mail_back_error(&cf, &s, why) == 0) {
-			submit_start_runner(cf.queue_dir, runner, override);
-			fprintf(stderr, "%s: %s (mailed back to the sender)\n",
-			    progname, why);
-			return code;
-		}
-		fail(code, "%s", why);
-	}
-	if (verbose)
-		fprintf(stderr, "%s: queued as %s\n", progname, id);
-	if (!queue_only)
-		submit_start_runner(cf.queue_dir, runner, override);
-	if (s.wait && !queue_only)
-		code = wait_for_fate(&cf, id);
 	conf_free(&cf);
+	free((char *)s.body);
+	free((char *)s.notify);
+	free((char *)s.ret);
+	free((char *)s.envid);
 	return code;
 }
