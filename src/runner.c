@@ -77,6 +77,7 @@ struct delivery {
 	int			 on_conn;	/* messages on this connection */
 	char			 down_why[512];
 	int			 delivered, deferred, failed;
+	int			 made;		/* notifications queued */
 };
 
 static int64_t
@@ -238,7 +239,7 @@ bounce(struct delivery *d, const struct envelope *env, int fd,
 		dr[i].addr = env->rcpts[idx[i]];
 		dr[i].action = action;
 		if (expired) {
-			dr[i].status = action == DSN_FAILED ? "4.4.7" : NULL;
+			dr[i].status = action == DSN_FAILED ? "5.4.7" : NULL;
 			dr[i].diagnostic = expired;
 		} else {
 			/* "550 5.1.1 text": the enhanced code is the status;
@@ -285,9 +286,11 @@ bounce(struct delivery *d, const struct envelope *env, int fd,
 	if (spool_queue_new(d->sp, &b, write_bounce_body, &body, why,
 	    sizeof(why)) == -1)
 		log_err("%s: cannot make a bounce: %s", env->id, why);
-	else
+	else {
 		log_info("%s: sender non-delivery notification: %s", env->id,
 		    b.id);
+		d->made++;
+	}
 	envelope_free(&b);
 	free(codes);
 	free(dr);
@@ -511,7 +514,7 @@ struct pass {
 	size_t		  n, next;
 	int		  flush;
 	int64_t		  earliest;
-	int		  delivered, deferred, failed;
+	int		  delivered, deferred, failed, made;
 };
 
 struct worker {
@@ -549,6 +552,7 @@ work(void *arg)
 	p->delivered += w->d.delivered;
 	p->deferred += w->d.deferred;
 	p->failed += w->d.failed;
+	p->made += w->d.made;
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
 }
@@ -630,6 +634,9 @@ deliver_pass(struct config *cf, struct spool *sp, int flush)
 	free(w);
 	pthread_mutex_destroy(&p.lock);
 	spool_list_free(ids, n);
+	/* Notifications made in this pass are due now, not next time. */
+	if (p.made > 0)
+		return 0;
 	return p.earliest;
 }
 
@@ -729,6 +736,7 @@ runner_run(struct config *cf, const struct runner_opts *o)
 	sigdelset(&allow, SIGHUP);
 	if (o->mode != RUNNER_ONCE)
 		inofd = watch_intake(&sp);
+	spool_clean_debris(&sp);
 
 	for (;;) {
 		got_flush = 0;
@@ -742,6 +750,10 @@ runner_run(struct config *cf, const struct runner_opts *o)
 			flush = 1;
 			continue;
 		}
+		/* 0: notifications were queued during the pass; send them
+		 * before leaving or sleeping. */
+		if (next == 0)
+			continue;
 		if (o->mode == RUNNER_ONCE) {
 			if (spool_intake_pending(&sp))
 				continue;

@@ -872,6 +872,44 @@ fail:
 	return -1;
 }
 
+void
+spool_clean_debris(struct spool *sp)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 st;
+	char		 id[QUEUE_ID_LEN + 1];
+	const char	*dot;
+	time_t		 now = time(NULL);
+	int		 fd;
+
+	if ((fd = dup(sp->queuefd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		dot = strchr(de->d_name, '.');
+		if (dot == NULL || (size_t)(dot - de->d_name) != QUEUE_ID_LEN)
+			continue;
+		memcpy(id, de->d_name, QUEUE_ID_LEN);
+		id[QUEUE_ID_LEN] = '\0';
+		if (!queue_id_ok(id) || fstatat(sp->queuefd, de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == -1)
+			continue;
+		if (strcmp(dot, ".state") == 0) {
+			if (faccessat(sp->queuefd, id, F_OK,
+			    AT_SYMLINK_NOFOLLOW) == -1 && errno == ENOENT &&
+			    now - st.st_mtime >= 3600)
+				(void)unlinkat(sp->queuefd, de->d_name, 0);
+		} else if ((strcmp(dot, ".new") == 0 ||
+		    strcmp(dot, ".tmp") == 0) && now - st.st_mtime >= 3600)
+			(void)unlinkat(sp->queuefd, de->d_name, 0);
+	}
+	closedir(d);
+}
+
 int
 spool_finish(struct spool *sp, const char *id)
 {

@@ -133,6 +133,11 @@ int	spool_queue_new(struct spool *, struct envelope *env,
 	    int (*write_body)(int fd, void *arg), void *arg, char *why,
 	    size_t whylen);
 
+/* spool_clean_debris - remove what a crash can leave in queue/: unfinished
+ * notifications (<id>.new) and state temporaries (<id>.tmp) older than an
+ * hour, and states whose message is gone. */
+void	spool_clean_debris(struct spool *);
+
 /* spool_finish - delivered to all: remove message and state. */
 int	spool_finish(struct spool *, const char *id);
 /* spool_fail - move message and state to failed/. */

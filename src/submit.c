@@ -551,6 +551,19 @@ submit_message_from(struct config *cf, const struct submission *s,
 			seen[nseen++] = f;
 		resent_end = (size_t)(f.start - hdr) + f.len;
 	}
+	/* A block with no Resent- recipient field gives -t nothing to go
+	 * by: then the ordinary fields count. */
+	if (resent) {
+		int has_rcpt = 0;
+
+		for (pos = resent_start; pos < resent_end &&
+		    header_next(hdr, resent_end, &pos, &f);)
+			if (header_name_is(&f, "Resent-To") ||
+			    header_name_is(&f, "Resent-Cc") ||
+			    header_name_is(&f, "Resent-Bcc"))
+				has_rcpt = 1;
+		resent = has_rcpt;
+	}
 	for (pos = 0; header_next(hdr, hdrlen, &pos, &f);) {
 		if (header_name_is(&f, "Date"))
 			has_date = 1;

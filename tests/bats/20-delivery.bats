@@ -232,3 +232,10 @@ teardown() {
 	# The marks and reports are cleaned up.
 	wait_for 10 bash -c "! ls '$SPOOL/intake' | grep -q '^[rw]\.'"
 }
+
+@test "-t: a Resent- block without Resent- recipients leaves To/Cc in charge" {
+	setup_relay_and_config starttls
+	printf 'Resent-From: fwd@example.org\nTo: ann@example.org\nSubject: r\n\nb\n' | sendmail -t -i
+	relayq run
+	received_json 1 | json_get 'd["rcpt_tos"]' | grep -qx "\['ann@example.org'\]"
+}

@@ -207,3 +207,13 @@ queue_many() {
 	received_eml 1 | grep -q '^Subject: Delayed Mail'
 	[ -n "$(queue_files)" ]
 }
+
+@test "a bounce made during a run is sent in the same run" {
+	setup_relay_and_config starttls
+	relay_control '{"rcpt": {"bad@example.org": "550 5.1.1 no such user"}}'
+	sendmail -f alice@example.org bad@example.org <<< "Subject: once"
+	relayq run
+	[ "$(received_count)" -eq 1 ]
+	received_json 1 | json_get 'd["rcpt_tos"]' | grep -qx "\['alice@example.org'\]"
+	queue_is_empty
+}
