@@ -20,29 +20,9 @@
 #include <cmocka.h>
 
 #include "address.h"
+#include "testlib.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAXOUT		8
-
-/* Render BUF/LEN with C escapes so failure messages stay readable. */
-static const char *
-esc(const char *buf, size_t len)
-{
-	static char	out[4 * 320 + 8];
-	size_t		i, o = 0;
-	unsigned char	c;
-
-	for (i = 0; i < len && o + 5 < sizeof(out); i++) {
-		c = (unsigned char)buf[i];
-		if (c >= 0x20 && c < 0x7f && c != '\\')
-			out[o++] = (char)c;
-		else
-			o += (size_t)snprintf(out + o, sizeof(out) - o,
-			    "\\x%02x", c);
-	}
-	out[o] = '\0';
-	return out;
-}
 
 /* ---- address_check ---- */
 
@@ -908,9 +888,7 @@ reparse(const char *buf, size_t len, char *first)
 	char		*h;
 	int		r;
 
-	h = malloc(len ? len : 1);
-	assert_non_null(h);
-	memcpy(h, buf, len);
+	h = dup_exact(buf, len);
 	memset(&c, 0, sizeof(c));
 	r = address_list_parse(h, len, collect_cb, &c, NULL, 0);
 	free(h);
@@ -1404,16 +1382,11 @@ test_spans_early_stop(void **state)
 
 /* ---- round trips and fuzzing ---- */
 
-static uint64_t	rng_state;
-
-/* xorshift64*: seeded, so a failure replays the same way */
+/* The high half of testlib's rng(); the tests set rng_state themselves. */
 static uint32_t
-rng(void)
+rng32(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 2685821657736338717ULL) >> 32);
+	return (uint32_t)(rng() >> 32);
 }
 
 static int
@@ -1478,11 +1451,11 @@ static const char *const pieces[] = {
 static size_t
 gen_structured(char *buf, size_t max)
 {
-	size_t	n = 0, k, want = rng() % (max + 1);
+	size_t	n = 0, k, want = rng32() % (max + 1);
 	const char *s;
 
 	while (n < want) {
-		s = pieces[rng() % NELEM(pieces)];
+		s = pieces[rng32() % NELEM(pieces)];
 		k = strlen(s);
 		if (n + k > max)
 			break;
@@ -1499,7 +1472,7 @@ gen_random(char *buf, size_t n)
 	size_t	i;
 
 	for (i = 0; i < n; i++)
-		buf[i] = (char)(rng() & 0xff);
+		buf[i] = (char)(rng32() & 0xff);
 }
 
 /* Call every entry point on BUF/LEN; only crashes and bad returns fail. */
@@ -1552,14 +1525,12 @@ test_fuzz_random(void **state)
 	(void)state;
 	rng_state = 0x5eed1234abcdULL;
 	for (i = 0; i < 20000; i++) {
-		len = rng() % 301;
+		len = rng32() % 301;
 		gen_random(buf, len);
 		/* exact-size heap copy so a sanitizer sees any overrun */
 		{
-			char *h = malloc(len ? len : 1);
+			char *h = dup_exact(buf, len);
 
-			assert_non_null(h);
-			memcpy(h, buf, len);
 			(void)poke(h, len);
 			free(h);
 		}
@@ -1578,10 +1549,8 @@ test_fuzz_structured(void **state)
 	for (i = 0; i < 20000; i++) {
 		len = gen_structured(buf, 300);
 		{
-			char *h = malloc(len ? len : 1);
+			char *h = dup_exact(buf, len);
 
-			assert_non_null(h);
-			memcpy(h, buf, len);
 			accepted += poke(h, len);
 			free(h);
 		}
@@ -1603,44 +1572,44 @@ test_fuzz_addresses(void **state)
 	rng_state = 0x0ddba11ULL;
 	for (iter = 0; iter < 20000; iter++) {
 		n = 0;
-		if (rng() % 4 == 0) {
+		if (rng32() % 4 == 0) {
 			buf[n++] = '"';
-			k = rng() % 12;
+			k = rng32() % 12;
 			for (i = 0; i < k; i++) {
-				if (rng() % 8 == 0) {
+				if (rng32() % 8 == 0) {
 					buf[n++] = '\\';
-					buf[n++] = "\"\\a"[rng() % 3];
+					buf[n++] = "\"\\a"[rng32() % 3];
 				} else
-					buf[n++] = qtext[rng() %
+					buf[n++] = qtext[rng32() %
 					    (sizeof(qtext) - 1)];
 			}
 			buf[n++] = '"';
 		} else {
-			k = 1 + rng() % 12;
+			k = 1 + rng32() % 12;
 			for (i = 0; i < k; i++) {
-				if (i > 0 && rng() % 5 == 0)
+				if (i > 0 && rng32() % 5 == 0)
 					buf[n++] = '.';
-				buf[n++] = atext[rng() % (sizeof(atext) - 1)];
+				buf[n++] = atext[rng32() % (sizeof(atext) - 1)];
 			}
 		}
-		switch (rng() % 4) {
+		switch (rng32() % 4) {
 		case 0:
 			break;		/* unqualified */
 		case 1:
 			n += (size_t)sprintf(buf + n, "@[%u.%u.%u.%u]",
-			    rng() % 300, rng() % 256, rng() % 256,
-			    rng() % 256);
+			    rng32() % 300, rng32() % 256, rng32() % 256,
+			    rng32() % 256);
 			break;
 		default:
 			buf[n++] = '@';
-			k = 1 + rng() % 4;
+			k = 1 + rng32() % 4;
 			for (i = 0; i < k; i++) {
-				size_t l = 1 + rng() % 8, j;
+				size_t l = 1 + rng32() % 8, j;
 
 				if (i > 0)
 					buf[n++] = '.';
 				for (j = 0; j < l; j++)
-					buf[n++] = "abz09-\xc3\xa9"[rng() % 8];
+					buf[n++] = "abz09-\xc3\xa9"[rng32() % 8];
 			}
 			break;
 		}
@@ -1678,7 +1647,7 @@ gl_put(struct genlist *g, const char *s)
 static const char *
 gl_pick(const char *const *a, size_t n)
 {
-	return a[rng() % n];
+	return a[rng32() % n];
 }
 
 static void
@@ -1700,7 +1669,7 @@ gl_cfws(struct genlist *g)
 	};
 
 	gl_ws(g);
-	if (rng() % 3 == 0) {
+	if (rng32() % 3 == 0) {
 		gl_put(g, gl_pick(cm, NELEM(cm)));
 		gl_ws(g);
 	}
@@ -1723,7 +1692,7 @@ gl_spec(struct genlist *g, int mb)
 		{ "j\xc3\xb6@b\xc3\xbc.example", "j\xc3\xb6@b\xc3\xbc.example" },
 		{ "x@y\r\n .z", "x@y.z" },
 	};
-	size_t	i = rng() % NELEM(specs);
+	size_t	i = rng32() % NELEM(specs);
 
 	g->want[mb].spec_start = g->n;
 	gl_put(g, specs[i].as);
@@ -1743,7 +1712,7 @@ gl_elem(struct genlist *g)
 		"", "", "@r.x:", "@a,@b.c:", "@[192.0.2.1]:",
 	};
 	size_t	start = g->n, end;
-	int	kind = (int)(rng() % 8), mb = g->nmb;
+	int	kind = (int)(rng32() % 8), mb = g->nmb;
 
 	if (kind == 0) {			/* empty, maybe a comment */
 		gl_cfws(g);
@@ -1751,7 +1720,7 @@ gl_elem(struct genlist *g)
 	}
 	if (kind == 1) {			/* names no one */
 		gl_cfws(g);
-		gl_put(g, rng() % 2 ? "<>" : "Nobody <>");
+		gl_put(g, rng32() % 2 ? "<>" : "Nobody <>");
 		gl_cfws(g);
 		return;
 	}
@@ -1787,7 +1756,7 @@ gl_elem(struct genlist *g)
 static void
 gen_list(struct genlist *g)
 {
-	int	i, j, nel = (int)(rng() % 6), nmem;
+	int	i, j, nel = (int)(rng32() % 6), nmem;
 
 	g->n = 0;
 	g->nmb = 0;
@@ -1795,19 +1764,19 @@ gen_list(struct genlist *g)
 	for (i = 0; i < nel; i++) {
 		if (i > 0)
 			gl_put(g, ",");
-		if (rng() % 4 == 0) {
+		if (rng32() % 4 == 0) {
 			gl_cfws(g);
-			gl_put(g, rng() % 2 ? "Team" : "A Group");
+			gl_put(g, rng32() % 2 ? "Team" : "A Group");
 			gl_cfws(g);
 			gl_put(g, ":");
-			nmem = (int)(rng() % 4);
+			nmem = (int)(rng32() % 4);
 			for (j = 0; j < nmem; j++) {
 				if (j > 0)
 					gl_put(g, ",");
 				gl_elem(g);
 			}
 			/* a last group may stay open */
-			if (i + 1 < nel || rng() % 2) {
+			if (i + 1 < nel || rng32() % 2) {
 				gl_put(g, ";");
 				gl_cfws(g);
 			}

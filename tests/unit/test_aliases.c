@@ -30,8 +30,8 @@
 #include <cmocka.h>
 
 #include "aliases.h"
+#include "testlib.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAXREPORTS	64
 
 static char	tmpdir[64];
@@ -42,28 +42,6 @@ struct reports {
 };
 
 /* ---- helpers ---- */
-
-static uint64_t rng_state;
-
-static void
-rng_seed(uint64_t dflt)
-{
-	const char	*s = getenv("RELAYQ_TEST_SEED");
-
-	rng_state = s != NULL ? strtoull(s, NULL, 0) : dflt;
-	if (rng_state == 0)
-		rng_state = 1;
-}
-
-static uint64_t
-rng(void)
-{
-	/* xorshift64*: reproducible everywhere, unlike random(). */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545F4914F6CDD1DULL;
-}
 
 static int
 setup(void **state)

@@ -30,51 +30,9 @@
 #include <cmocka.h>
 
 #include "smtp.h"
+#include "testlib.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define LMAX		SMTP_LINE_MAX
-
-static uint64_t rng_state;
-
-static void
-rng_seed(uint64_t dflt)
-{
-	const char	*s = getenv("RELAYQ_TEST_SEED");
-
-	rng_state = s != NULL ? strtoull(s, NULL, 0) : dflt;
-	if (rng_state == 0)
-		rng_state = 1;
-}
-
-static uint64_t
-rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545F4914F6CDD1DULL;
-}
-
-static const char *
-esc(const char *buf, size_t len)
-{
-	static char	out[4 * 160 + 16];
-	size_t		i, o = 0;
-	unsigned char	c;
-
-	for (i = 0; i < len && o + 5 < sizeof(out) - 8; i++) {
-		c = (unsigned char)buf[i];
-		if (c >= 0x20 && c < 0x7f && c != '\\')
-			out[o++] = (char)c;
-		else
-			o += (size_t)snprintf(out + o, sizeof(out) - o,
-			    "\\x%02x", c);
-	}
-	if (i < len)
-		o += (size_t)snprintf(out + o, sizeof(out) - o, "...");
-	out[o] = '\0';
-	return out;
-}
 
 /* ---- a growable byte string, also the emit target ---- */
 
@@ -150,9 +108,7 @@ canon_run(const char *in, size_t len, enum split how, size_t arg,
 
 	sink_init(out);
 	smtp_canon_init(&k, sink_emit, out);
-	whole = malloc(len ? len : 1);
-	assert_non_null(whole);
-	memcpy(whole, in, len);
+	whole = dup_exact(in, len);
 	while (off < len) {
 		switch (how) {
 		case WHOLE:
@@ -179,9 +135,7 @@ canon_run(const char *in, size_t len, enum split how, size_t arg,
 			assert_int_equal(smtp_canon_feed(&k, whole + off, n),
 			    0);
 		} else {
-			chunk = malloc(n);
-			assert_non_null(chunk);
-			memcpy(chunk, in + off, n);
+			chunk = dup_exact(in + off, n);
 			assert_int_equal(smtp_canon_feed(&k, chunk, n), 0);
 			free(chunk);
 		}
@@ -256,7 +210,7 @@ run_all(const char *name, const char *in, size_t len, const char *want,
 	check_output(what, first.buf, first.len);
 	if (want != NULL && (first.len != wantlen ||
 	    memcmp(first.buf, want, wantlen) != 0)) {
-		char got[700];
+		char got[ESC_BUFSIZE];
 
 		snprintf(got, sizeof(got), "%s", esc(first.buf, first.len));
 		fail_msg("%s:\n  got  \"%s\"\n  want \"%s\"", name, got,

@@ -36,8 +36,8 @@
 #include <cmocka.h>
 
 #include "dsn.h"
+#include "testlib.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define PYTHON		"/usr/bin/python3"
 #define TEST_ID		"0123456789ABCDEF0123"
 #define ARRIVAL		1700000000	/* Tue, 14 Nov 2023 22:13:20 UTC */
@@ -124,15 +124,10 @@ orig_make(struct orig *o, const char *data, size_t len)
 	static const char after[] = "relayq-end 00000000000000000000\n";
 	char	path[] = "/tmp/test_dsn.orig.XXXXXX";
 
-	o->fd = mkstemp(path);
-	assert_true(o->fd >= 0);
-	assert_int_equal(unlink(path), 0);
-	assert_int_equal(write(o->fd, before, sizeof(before) - 1),
-	    (ssize_t)sizeof(before) - 1);
-	if (len > 0)
-		assert_int_equal(write(o->fd, data, len), (ssize_t)len);
-	assert_int_equal(write(o->fd, after, sizeof(after) - 1),
-	    (ssize_t)sizeof(after) - 1);
+	o->fd = tmp_unlinked(path);
+	write_exact(o->fd, before, sizeof(before) - 1);
+	write_exact(o->fd, data, len);
+	write_exact(o->fd, after, sizeof(after) - 1);
 	o->off = sizeof(before) - 1;
 	o->len = len;
 	o->data = data;
@@ -418,8 +413,7 @@ bounce_make(const struct dsn_info *di, struct bounce *b)
 
 	memset(b, 0, sizeof(*b));
 	snprintf(b->path, sizeof(b->path), "/tmp/test_dsn.out.XXXXXX");
-	fd = mkstemp(b->path);
-	assert_true(fd >= 0);
+	fd = tmp_make(b->path);
 	why[0] = '\0';
 	if (dsn_write(fd, di, why, sizeof(why)) != 0)
 		fail_msg("dsn_write: %s", why);
@@ -1248,8 +1242,7 @@ test_errors(void **state)
 
 	(void)state;
 	orig_make(&o, simple_msg, sizeof(simple_msg) - 1);
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
+	fd = tmp_make(path);
 
 #define REJECT(what) do {						\
 	why[0] = '\0';							\

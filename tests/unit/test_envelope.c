@@ -28,53 +28,11 @@
 #include <cmocka.h>
 
 #include "envelope.h"
+#include "testlib.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define TEST_ID		"0123456789ABCDEF0123"
 
 /* ---- helpers ---- */
-
-static uint64_t rng_state;
-
-static void
-rng_seed(uint64_t dflt)
-{
-	const char	*s = getenv("RELAYQ_TEST_SEED");
-
-	rng_state = s != NULL ? strtoull(s, NULL, 0) : dflt;
-	if (rng_state == 0)
-		rng_state = 1;
-}
-
-static uint64_t
-rng(void)
-{
-	/* xorshift64*: reproducible everywhere, unlike random(). */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545F4914F6CDD1DULL;
-}
-
-/* Render BUF/LEN with C escapes so failure messages stay readable. */
-static const char *
-esc(const char *buf, size_t len)
-{
-	static char	out[4 * 200 + 8];
-	size_t		i, o = 0;
-	unsigned char	c;
-
-	for (i = 0; i < len && o + 5 < sizeof(out); i++) {
-		c = (unsigned char)buf[i];
-		if (c >= 0x20 && c < 0x7f && c != '\\')
-			out[o++] = (char)c;
-		else
-			o += (size_t)snprintf(out + o, sizeof(out) - o,
-			    "\\x%02x", c);
-	}
-	out[o] = '\0';
-	return out;
-}
 
 static char *
 repeat(char c, size_t n)
@@ -105,11 +63,9 @@ static int
 parse_copy(const char *buf, size_t len, struct envelope *e, size_t *headlen,
     char *why, size_t whylen)
 {
-	char	*copy = malloc(len ? len : 1);
+	char	*copy = dup_exact(buf, len);
 	int	 rc;
 
-	assert_non_null(copy);
-	memcpy(copy, buf, len);
 	rc = envelope_parse_head(copy, len, e, headlen, why, whylen);
 	free(copy);
 	return rc;
@@ -750,11 +706,8 @@ tmpfile_with(const void *data, size_t len, uint64_t *size)
 	struct stat	 st;
 	int		 fd;
 
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(unlink(path), 0);
-	if (len > 0)
-		assert_int_equal(write(fd, data, len), (ssize_t)len);
+	fd = tmp_unlinked(path);
+	write_exact(fd, data, len);
 	assert_int_equal(fstat(fd, &st), 0);
 	assert_int_equal((size_t)st.st_size, len);
 	*size = (uint64_t)st.st_size;
@@ -1163,8 +1116,7 @@ test_parse_fuzz(void **state)
 		switch (iter % 3) {
 		case 0:		/* raw random bytes */
 			len = rng() % 300;
-			buf = malloc(len ? len : 1);
-			assert_non_null(buf);
+			buf = alloc_exact(len);
 			for (i = 0; i < len; i++)
 				buf[i] = (char)rng();
 			if (len >= 9 && rng() % 2)
@@ -1172,8 +1124,7 @@ test_parse_fuzz(void **state)
 			break;
 		case 1:		/* bytes from the format's own alphabet */
 			len = rng() % 300;
-			buf = malloc(len ? len : 1);
-			assert_non_null(buf);
+			buf = alloc_exact(len);
 			for (i = 0; i < len; i++)
 				buf[i] = alpha[rng() % (sizeof(alpha) - 1)];
 			if (len >= 9)
@@ -1181,9 +1132,7 @@ test_parse_fuzz(void **state)
 			break;
 		default:	/* a good head, mutated and cut */
 			len = sizeof(good) - 1;
-			buf = malloc(len);
-			assert_non_null(buf);
-			memcpy(buf, good, len);
+			buf = dup_exact(good, len);
 			for (i = 0; i < 1 + rng() % 3; i++)
 				buf[rng() % len] = rng() % 2 ? (char)rng() :
 				    alpha[rng() % (sizeof(alpha) - 1)];

@@ -23,59 +23,9 @@
 #include <cmocka.h>
 
 #include "header.h"
+#include "testlib.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAXF		8
-
-static uint64_t rng_state;
-
-static void
-rng_seed(uint64_t dflt)
-{
-	const char	*s = getenv("RELAYQ_TEST_SEED");
-
-	rng_state = s != NULL ? strtoull(s, NULL, 0) : dflt;
-	if (rng_state == 0)
-		rng_state = 1;
-}
-
-static uint64_t
-rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545F4914F6CDD1DULL;
-}
-
-static const char *
-esc(const char *buf, size_t len)
-{
-	static char	out[4 * 200 + 8];
-	size_t		i, o = 0;
-	unsigned char	c;
-
-	for (i = 0; i < len && o + 5 < sizeof(out); i++) {
-		c = (unsigned char)buf[i];
-		if (c >= 0x20 && c < 0x7f && c != '\\')
-			out[o++] = (char)c;
-		else
-			o += (size_t)snprintf(out + o, sizeof(out) - o,
-			    "\\x%02x", c);
-	}
-	out[o] = '\0';
-	return out;
-}
-
-static char *
-dup_exact(const char *s, size_t len)
-{
-	char	*p = malloc(len ? len : 1);
-
-	assert_non_null(p);
-	memcpy(p, s, len);
-	return p;
-}
 
 /* ---- header_is_field_start ---- */
 
@@ -476,8 +426,7 @@ test_fuzz(void **state)
 	rng_seed(0x5eed0004);
 	for (iter = 0; iter < 10000; iter++) {
 		len = rng() % 200;
-		buf = malloc(len ? len : 1);
-		assert_non_null(buf);
+		buf = alloc_exact(len);
 		for (i = 0; i < len; i++)
 			buf[i] = iter % 2 ? (char)rng() :
 			    alpha[rng() % (sizeof(alpha) - 1)];

@@ -23,50 +23,10 @@
 #include <cmocka.h>
 
 #include "reply.h"
+#include "testlib.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAXL		8
 #define CANARY		0xa5
-
-static uint64_t rng_state;
-
-static void
-rng_seed(uint64_t dflt)
-{
-	const char	*s = getenv("RELAYQ_TEST_SEED");
-
-	rng_state = s != NULL ? strtoull(s, NULL, 0) : dflt;
-	if (rng_state == 0)
-		rng_state = 1;
-}
-
-static uint64_t
-rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545F4914F6CDD1DULL;
-}
-
-static const char *
-esc(const char *buf, size_t len)
-{
-	static char	out[4 * 300 + 8];
-	size_t		i, o = 0;
-	unsigned char	c;
-
-	for (i = 0; i < len && o + 5 < sizeof(out); i++) {
-		c = (unsigned char)buf[i];
-		if (c >= 0x20 && c < 0x7f && c != '\\')
-			out[o++] = (char)c;
-		else
-			o += (size_t)snprintf(out + o, sizeof(out) - o,
-			    "\\x%02x", c);
-	}
-	out[o] = '\0';
-	return out;
-}
 
 /* A reply with a canary behind it. */
 struct guarded {
@@ -101,11 +61,9 @@ static int
 feed(struct guarded *g, const char *line, size_t len, char *why,
     size_t whylen)
 {
-	char	*p = malloc(len ? len : 1);
+	char	*p = dup_exact(line, len);
 	int	 rc;
 
-	assert_non_null(p);
-	memcpy(p, line, len);
 	rc = reply_feed_line(&g->r, p, len, why, whylen);
 	free(p);
 	g_check(g);
@@ -707,9 +665,7 @@ test_fuzz(void **state)
 			    rng() % 2)
 				buf[3] = '-';
 			last = len == 3 || (len > 3 && buf[3] == ' ');
-			line = malloc(len ? len : 1);
-			assert_non_null(line);
-			memcpy(line, buf, len);
+			line = dup_exact(buf, len);
 			why[0] = '\0';
 			rc = reply_feed_line(&g.r, line, len, why,
 			    sizeof(why));
