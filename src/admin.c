@@ -886,6 +886,19 @@ check_one(struct config *cf, const struct smarthost *sh, FILE *out)
 	if (sh->user)
 		fprintf(out, ", user %s", sh->user);
 	fprintf(out, "):\n");
+	if (sh->tls != TLS_MODE_NONE && !sh->tls_verify)
+		fprintf(out, "  WARNING: tls_verify = false: the certificate "
+		    "chain and host name are not checked; %s\n",
+		    sh->ntls_pins ? "only the tls_fingerprint pin vouches for "
+		    "the relay" : "with no tls_fingerprint either, anyone on "
+		    "the path can pose as the relay and read the mail and "
+		    "password");
+	if (sh->tls != TLS_MODE_NONE && sh->tls_priorities)
+		fprintf(out, "  TLS priorities: %s (TLS 1.2 at least)\n",
+		    sh->tls_priorities);
+	if (sh->tls != TLS_MODE_NONE && sh->tls_cert_file)
+		fprintf(out, "  client certificate: %s, key %s\n",
+		    sh->tls_cert_file, sh->tls_key_file);
 	if (sh->user != NULL) {
 		if (conf_read_secret(cf, sh, getegid(), &secret, why,
 		    sizeof(why)) == -1) {
@@ -918,11 +931,19 @@ check_one(struct config *cf, const struct smarthost *sh, FILE *out)
 		ok = 1;
 	/* Set once TLS is up and the relay answered EHLO over it, so it
 	 * is there even when AUTH then fails. */
-	if (ss->tlsdesc[0])
+	if (ss->tlsdesc[0] && sh->tls_verify)
 		fprintf(out, "  TLS: ok, %s; certificate verified for %s "
-		    "against %s\n", ss->tlsdesc, sh->host,
+		    "against %s%s\n", ss->tlsdesc, sh->host,
 		    sh->tls_trust_file ? sh->tls_trust_file :
-		    "the system trust store");
+		    "the system trust store", sh->ntls_pins ?
+		    "; tls_fingerprint matched" : "");
+	else if (ss->tlsdesc[0] && sh->ntls_pins)
+		fprintf(out, "  TLS: ok, %s; tls_fingerprint matched, chain and "
+		    "host name NOT VERIFIED (tls_verify = false)\n",
+		    ss->tlsdesc);
+	else if (ss->tlsdesc[0])
+		fprintf(out, "  TLS: ok, %s; NOT VERIFIED (tls_verify = false, "
+		    "no tls_fingerprint)\n", ss->tlsdesc);
 	else if (sh->tls == TLS_MODE_NONE)
 		fprintf(out, "  TLS: none (tls = none: everything%s goes in "
 		    "clear)\n", sh->user ? ", the password included," : "");

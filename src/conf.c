@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +21,18 @@
 #include "util.h"
 
 #define SECRET_MAX	4096
+#define TLS_KEY_MAX	65536
+
+/*
+ * tls_priorities is checked with GnuTLS at load time, but this module is
+ * also in sendmail, which has no TLS in it by construction (Makefile.am).
+ * So the check is a weak reference to tls.c's function: resolved in the
+ * programs that deliver (relayq, relayq-runner), which link tls.o, and
+ * null in sendmail, which never uses the string.  A bad string is then a
+ * config error FILE:LINE like any other, and conf_load's callers exit 78.
+ */
+extern int tls_priorities_ok(const char *, char *, size_t)
+    __attribute__((weak));
 
 /* libconfuse reports through a callback; the first error wins. */
 static char	*conf_why;
@@ -183,6 +196,93 @@ validate_timeout(cfg_t *cfg, cfg_opt_t *opt)
 }
 
 static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* "sha256:AB:CD:..." or "ABCD..." (either case, prefix optional): 32
+ * bytes into out.  With colons, every byte is two digits between them. */
+static int
+parse_pin(const char *s, unsigned char out[CONF_PIN_LEN], char *why,
+    size_t whylen)
+{
+	const char	*colon = strchr(s, ':');
+	size_t		 n = 0;
+	int		 hi, lo, sep;
+
+	/* A leading "word:" that is not a hex byte names the digest. */
+	if (colon != NULL && (colon - s != 2 || hexval(s[0]) < 0 ||
+	    hexval(s[1]) < 0)) {
+		if (colon - s != 6 || strncasecmp(s, "sha256", 6) != 0) {
+			snprintf(why, whylen, "only SHA-256 fingerprints are "
+			    "supported (\"sha256:AB:CD:...\")");
+			return -1;
+		}
+		s = colon + 1;
+	}
+	sep = strchr(s, ':') != NULL;
+	while (*s != '\0') {
+		if (n == CONF_PIN_LEN)
+			goto bad;
+		if (n > 0 && sep && *s++ != ':')
+			goto bad;
+		if ((hi = hexval(s[0])) < 0 || (lo = hexval(s[1])) < 0)
+			goto bad;
+		out[n++] = (unsigned char)(hi << 4 | lo);
+		s += 2;
+	}
+	if (n == CONF_PIN_LEN)
+		return 0;
+bad:
+	snprintf(why, whylen, "not a SHA-256 fingerprint (64 hex digits, "
+	    "optionally as sha256:AB:CD:...)");
+	return -1;
+}
+
+/* Both are parse callbacks, run as each value is read, so the error
+ * names its own line (a validate callback runs a token later). */
+static int
+parse_fingerprint(cfg_t *cfg, cfg_opt_t *opt, const char *value,
+    void *result)
+{
+	unsigned char	 pin[CONF_PIN_LEN];
+	char		 why[200];
+
+	if (parse_pin(value, pin, why, sizeof(why)) == -1) {
+		cfg_error(cfg, "%s: '%s' is %s", opt->name, value, why);
+		return -1;
+	}
+	*(const char **)result = value;
+	return 0;
+}
+
+static int
+parse_priorities(cfg_t *cfg, cfg_opt_t *opt, const char *value,
+    void *result)
+{
+	char	why[300];
+
+	if (*value == '\0') {
+		cfg_error(cfg, "%s: empty", opt->name);
+		return -1;
+	}
+	if (tls_priorities_ok != NULL &&
+	    tls_priorities_ok(value, why, sizeof(why)) == -1) {
+		cfg_error(cfg, "%s: '%s': %s", opt->name, value, why);
+		return -1;
+	}
+	*(const char **)result = value;
+	return 0;
+}
+
+static int
 validate_smarthost(cfg_t *cfg, cfg_opt_t *opt)
 {
 	cfg_t	*sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
@@ -208,6 +308,20 @@ validate_smarthost(cfg_t *cfg, cfg_opt_t *opt)
 	    !cfg_getstr(sec, "password_file")) {
 		cfg_error(cfg, "smarthost %s: user needs password_file or "
 		    "password", title);
+		return -1;
+	}
+	if (!cfg_getstr(sec, "tls_cert_file") != !cfg_getstr(sec,
+	    "tls_key_file")) {
+		cfg_error(cfg, "smarthost %s: tls_cert_file and tls_key_file "
+		    "go together", title);
+		return -1;
+	}
+	if (cfg_getint(sec, "tls") == TLS_MODE_NONE &&
+	    (cfg_size(sec, "tls_fingerprint") > 0 ||
+	    cfg_getstr(sec, "tls_priorities") ||
+	    cfg_getstr(sec, "tls_cert_file"))) {
+		cfg_error(cfg, "smarthost %s: tls_fingerprint, tls_priorities "
+		    "and tls_cert_file need tls = starttls or tls", title);
 		return -1;
 	}
 	return 0;
@@ -252,6 +366,13 @@ conf_load(const char *path, int must_exist, struct config *cf, char *why,
 		CFG_INT("port", 0, CFGF_NONE),
 		CFG_INT_CB("tls", TLS_MODE_STARTTLS, CFGF_NONE, parse_tls),
 		CFG_STR("tls_trust_file", NULL, CFGF_NODEFAULT),
+		CFG_BOOL("tls_verify", cfg_true, CFGF_NONE),
+		CFG_STR_LIST_CB("tls_fingerprint", NULL, CFGF_NODEFAULT,
+		    parse_fingerprint),
+		CFG_STR_CB("tls_priorities", NULL, CFGF_NODEFAULT,
+		    parse_priorities),
+		CFG_STR("tls_cert_file", NULL, CFGF_NODEFAULT),
+		CFG_STR("tls_key_file", NULL, CFGF_NODEFAULT),
 		CFG_STR("user", NULL, CFGF_NODEFAULT),
 		CFG_STR("password", NULL, CFGF_NODEFAULT),
 		CFG_STR("password_file", NULL, CFGF_NODEFAULT),
@@ -284,7 +405,7 @@ conf_load(const char *path, int must_exist, struct config *cf, char *why,
 	};
 	cfg_t		*cfg;
 	struct stat	 st;
-	unsigned int	 i;
+	unsigned int	 i, j;
 	int		 rc;
 
 	memset(cf, 0, sizeof(*cf));
@@ -312,6 +433,8 @@ conf_load(const char *path, int must_exist, struct config *cf, char *why,
 	cfg_set_validate_func(cfg, "smarthost|timeout", validate_timeout);
 	cfg_set_validate_func(cfg, "smarthost|tls_trust_file", validate_path);
 	cfg_set_validate_func(cfg, "smarthost|password_file", validate_path);
+	cfg_set_validate_func(cfg, "smarthost|tls_cert_file", validate_path);
+	cfg_set_validate_func(cfg, "smarthost|tls_key_file", validate_path);
 	cfg_set_validate_func(cfg, "queue_dir", validate_path);
 	cfg_set_validate_func(cfg, "aliases", validate_optional_path);
 	cfg_set_validate_func(cfg, "admin", validate_address);
@@ -390,6 +513,29 @@ conf_load(const char *path, int must_exist, struct config *cf, char *why,
 		sh->timeout = (int)cfg_getint(sec, "timeout");
 		if ((s = cfg_getstr(sec, "tls_trust_file")))
 			sh->tls_trust_file = xstrdup(s);
+		sh->tls_verify = cfg_getbool(sec, "tls_verify") ? 1 : 0;
+		sh->ntls_pins = cfg_size(sec, "tls_fingerprint");
+		sh->tls_pins = xcalloc(sh->ntls_pins ? sh->ntls_pins : 1,
+		    sizeof(*sh->tls_pins));
+		for (j = 0; j < sh->ntls_pins; j++) {
+			char why_pin[200];
+
+			/* Validated above: cannot fail here. */
+			if (parse_pin(cfg_getnstr(sec, "tls_fingerprint", j),
+			    sh->tls_pins[j], why_pin, sizeof(why_pin)) == -1) {
+				snprintf(why, whylen, "%s: tls_fingerprint: %s",
+				    conf_file, why_pin);
+				cfg_free(cfg);
+				conf_free(cf);
+				return -1;
+			}
+		}
+		if ((s = cfg_getstr(sec, "tls_priorities")))
+			sh->tls_priorities = xstrdup(s);
+		if ((s = cfg_getstr(sec, "tls_cert_file")))
+			sh->tls_cert_file = xstrdup(s);
+		if ((s = cfg_getstr(sec, "tls_key_file")))
+			sh->tls_key_file = xstrdup(s);
 		if ((s = cfg_getstr(sec, "user")))
 			sh->user = xstrdup(s);
 		if ((s = cfg_getstr(sec, "password")))
@@ -413,6 +559,10 @@ conf_free(struct config *cf)
 
 		free(sh->host);
 		free(sh->tls_trust_file);
+		free(sh->tls_pins);
+		free(sh->tls_priorities);
+		free(sh->tls_cert_file);
+		free(sh->tls_key_file);
 		free(sh->user);
 		if (sh->password) {
 			wipe(sh->password, strlen(sh->password));
@@ -532,6 +682,75 @@ conf_read_secret(const struct config *cf, const struct smarthost *sh,
 	*secret = xstrdup(buf);
 	wipe(buf, sizeof(buf));
 	return 0;
+}
+
+int
+conf_read_tls_key(const struct smarthost *sh, gid_t runner_gid, char **pem,
+    size_t *lenp, char *why, size_t whylen)
+{
+	char	*buf;
+	ssize_t	 n;
+	size_t	 len = 0;
+	int	 fd;
+
+	*pem = NULL;
+	*lenp = 0;
+	if (sh->tls_key_file == NULL) {
+		snprintf(why, whylen, "smarthost %s: no tls_key_file", sh->host);
+		return -1;
+	}
+	fd = open(sh->tls_key_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1) {
+		snprintf(why, whylen, "%s: %s", sh->tls_key_file,
+		    strerror(errno));
+		return -1;
+	}
+	if (secret_mode_ok(fd, sh->tls_key_file, runner_gid, why, whylen)) {
+		close(fd);
+		return -1;
+	}
+	buf = xmalloc(TLS_KEY_MAX + 1);
+	while (len < TLS_KEY_MAX) {
+		n = read(fd, buf + len, TLS_KEY_MAX - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(why, whylen, "%s: %s", sh->tls_key_file,
+			    strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len == TLS_KEY_MAX) {
+		snprintf(why, whylen, "%s: larger than %d bytes, not a key",
+		    sh->tls_key_file, TLS_KEY_MAX);
+		goto fail;
+	}
+	if (len == 0) {
+		snprintf(why, whylen, "%s: empty", sh->tls_key_file);
+		goto fail;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*pem = buf;
+	*lenp = len;
+	return 0;
+fail:
+	close(fd);
+	wipe(buf, TLS_KEY_MAX + 1);
+	free(buf);
+	return -1;
+}
+
+const char *
+conf_tls_warning(const struct smarthost *sh)
+{
+	if (sh->tls == TLS_MODE_NONE || sh->tls_verify)
+		return "";
+	return sh->ntls_pins > 0 ? " (TLS chain NOT VERIFIED, fingerprint "
+	    "pinned)" : " (TLS NOT VERIFIED)";
 }
 
 const char *

@@ -22,11 +22,36 @@ enum tls_mode {
 	TLS_MODE_NONE,
 };
 
+#define CONF_PIN_LEN	32	/* SHA-256; the same as TLS_PIN_LEN */
+
+/*
+ * TLS policy, per smart host (all fail closed):
+ *   tls_verify		chain and host name are verified; false only by
+ *			explicit choice, and then every delivery is marked
+ *			(conf_tls_warning) and relayq check warns.
+ *   tls_pins		from tls_fingerprint: the SHA-256 of the relay's
+ *			leaf certificate (DER) or of its SubjectPublicKeyInfo
+ *			(DER), either one matching is enough; required in
+ *			addition to tls_verify, or alone without it.
+ *   tls_priorities	a GnuTLS priority string (NULL: the built-in
+ *			default); versions before TLS 1.2 are always removed.
+ *			Checked at load time by tls_priorities_ok() where the
+ *			program has TLS in it (see conf.c).
+ *   tls_cert_file, tls_key_file	a client certificate, both or
+ *			neither; the key is read with conf_read_tls_key().
+ * None of them is allowed with tls = none.
+ */
 struct smarthost {
 	char		*host;
 	int		 port;
 	enum tls_mode	 tls;
 	char		*tls_trust_file;	/* NULL: the system store */
+	int		 tls_verify;
+	size_t		 ntls_pins;
+	unsigned char	(*tls_pins)[CONF_PIN_LEN];
+	char		*tls_priorities;	/* NULL: the default */
+	char		*tls_cert_file;		/* NULL: no client certificate */
+	char		*tls_key_file;
 	char		*user;			/* NULL: no AUTH */
 	char		*password;		/* inline secret, or NULL */
 	char		*password_file;
@@ -75,6 +100,17 @@ void	conf_free(struct config *cf);
  * The caller wipes and frees *secret. */
 int	conf_read_secret(const struct config *cf, const struct smarthost *sh,
 	    gid_t runner_gid, char **secret, char *why, size_t whylen);
+
+/* conf_read_tls_key - the PEM client key of sh into *pem (*len bytes,
+ * NUL-terminated), refused unless the file passes the password file's
+ * checks (regular, owned by root or the runner, readable by root and
+ * runner_gid only).  The caller wipes and frees *pem. */
+int	conf_read_tls_key(const struct smarthost *sh, gid_t runner_gid,
+	    char **pem, size_t *len, char *why, size_t whylen);
+
+/* conf_tls_warning - "" for a verified relay, else a marker such as
+ * " (TLS NOT VERIFIED)" to append to every mention of the relay. */
+const char *conf_tls_warning(const struct smarthost *sh);
 
 /* conf_domain - the domain for unqualified addresses and Message-IDs. */
 const char *conf_domain(struct config *cf);

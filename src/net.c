@@ -123,7 +123,7 @@ conn_connect(struct conn *c, const char *host, int port, int timeout_s)
 }
 
 int
-conn_starttls(struct conn *c, const char *host, const char *trust)
+conn_starttls(struct conn *c, const struct tls_params *p)
 {
 	int64_t	deadline = now_ms() + c->timeout_ms;
 	int	rc;
@@ -135,7 +135,7 @@ conn_starttls(struct conn *c, const char *host, const char *trust)
 		    "its STARTTLS reply", c->peer);
 		return -1;
 	}
-	c->tls = tls_new(c->fd, host, trust, c->err, sizeof(c->err));
+	c->tls = tls_new(c->fd, p, c->err, sizeof(c->err));
 	if (c->tls == NULL)
 		return -1;
 	for (;;) {

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct tls_params;
 struct tls_session;
 
 struct conn {
@@ -31,9 +32,9 @@ struct conn {
  * timeout; 0 with c ready, -1 with c->err. */
 int	conn_connect(struct conn *c, const char *host, int port,
 	    int timeout_s);
-/* conn_starttls - TLS handshake over the open connection, verifying the
- * certificate chain and host name (see tls.h). */
-int	conn_starttls(struct conn *c, const char *host, const char *trust);
+/* conn_starttls - TLS handshake over the open connection, checking the
+ * relay as p asks: chain and host name, pins (see tls.h). */
+int	conn_starttls(struct conn *c, const struct tls_params *p);
 /* conn_getline - the next line without its line end into out; a line
  * longer than max - 1 is an error (hostile relay). */
 int	conn_getline(struct conn *c, char *out, size_t max, size_t *len);

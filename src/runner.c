@@ -151,8 +151,9 @@ relay_name(struct delivery *d, char *buf, size_t len)
 {
 	if (!d->open && d->cf->nsmarthosts == 0)
 		return "none";
-	snprintf(buf, len, "%s:%d", d->cf->smarthosts[d->relay].host,
-	    d->cf->smarthosts[d->relay].port);
+	snprintf(buf, len, "%s:%d%s", d->cf->smarthosts[d->relay].host,
+	    d->cf->smarthosts[d->relay].port,
+	    conf_tls_warning(&d->cf->smarthosts[d->relay]));
 	return buf;
 }
 
@@ -340,7 +341,7 @@ deliver_one(struct delivery *d, const char *id, time_t now, int flush)
 	size_t			*map, i, n = 0, pending = 0, failed = 0;
 	size_t			*failed_now = NULL, nfailed_now = 0;
 	struct smtp_rcpt	*failed_rc = NULL;
-	char			 why[512], relay[300], esc[300];
+	char			 why[512], relay[340], esc[300];
 	int64_t			 next = -1;
 	int			 fd, broken = 0;
 

@@ -13,9 +13,13 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "reply.h"
 #include "smtp.h"
+#include "tls.h"
 #include "util.h"
+
+_Static_assert(CONF_PIN_LEN == TLS_PIN_LEN, "pin sizes differ");
 
 /* Commands in flight before we stop to read replies, so neither side's
  * socket buffer can fill up and deadlock us (RFC 2920 section 3.1). */
@@ -245,20 +249,63 @@ out:
 	return rc;
 }
 
+/* The TLS policy of sh for tls_new; a client key is read into *key. */
+static int
+tls_params_of(const struct smarthost *sh, struct tls_params *p, char **key,
+    char *why, size_t whylen)
+{
+	memset(p, 0, sizeof(*p));
+	*key = NULL;
+	p->host = sh->host;
+	p->trust_file = sh->tls_trust_file;
+	p->verify = sh->tls_verify;
+	p->pins = (const unsigned char (*)[TLS_PIN_LEN])sh->tls_pins;
+	p->npins = sh->ntls_pins;
+	p->priorities = sh->tls_priorities;
+	if (sh->tls_cert_file != NULL && sh->tls != TLS_MODE_NONE) {
+		/* Read as the runner, checked like a password file. */
+		if (conf_read_tls_key(sh, getegid(), key, &p->key_len, why,
+		    whylen) == -1)
+			return -1;
+		p->cert_file = sh->tls_cert_file;
+		p->key_pem = *key;
+	}
+	return 0;
+}
+
+static void
+forget_key(struct tls_params *p, char **key)
+{
+	if (*key != NULL) {
+		wipe(*key, p->key_len);
+		free(*key);
+	}
+	*key = NULL;
+	p->key_pem = NULL;
+	p->key_len = 0;
+}
+
 int
 smtp_open(struct smtp_session *ss, const struct smarthost *sh,
     const char *helo, const char *secret, char *why, size_t whylen)
 {
-	struct reply	r;
-	char		sum[300];
+	struct tls_params	 tp;
+	struct reply		 r;
+	char			 sum[300], *key = NULL;
 
 	memset(ss, 0, sizeof(*ss));
 	ss->sh = sh;
-	if (conn_connect(&ss->c, sh->host, sh->port, sh->timeout) == -1)
+	/* A client key that cannot be used stops us before any I/O. */
+	if (tls_params_of(sh, &tp, &key, why, whylen) == -1)
+		return -1;
+	if (conn_connect(&ss->c, sh->host, sh->port, sh->timeout) == -1) {
+		forget_key(&tp, &key);
 		return session_fail(ss, why, whylen);
+	}
 	if (sh->tls == TLS_MODE_IMPLICIT) {
-		if (conn_starttls(&ss->c, sh->host, sh->tls_trust_file) == -1)
+		if (conn_starttls(&ss->c, &tp) == -1)
 			goto fail;
+		forget_key(&tp, &key);
 		ss->tls_active = 1;
 	}
 	if (read_reply(ss, &r) == -1)
@@ -286,15 +333,23 @@ smtp_open(struct smtp_session *ss, const struct smarthost *sh,
 			    ss->c.peer, sum);
 			goto fail_why;
 		}
-		if (conn_starttls(&ss->c, sh->host, sh->tls_trust_file) == -1)
+		if (conn_starttls(&ss->c, &tp) == -1)
 			goto fail;
+		forget_key(&tp, &key);
 		ss->tls_active = 1;
 		/* RFC 3207 4.2: forget everything learnt before TLS. */
 		if (greet(ss, helo, why, whylen) == -1)
 			goto fail_why;
 	}
-	if (ss->tls_active)
+	if (ss->tls_active) {
 		conn_describe_tls(&ss->c, ss->tlsdesc, sizeof(ss->tlsdesc));
+		if (!sh->tls_verify)
+			log_warn("relay %s%s: tls_verify = false: %s",
+			    ss->c.peer, conf_tls_warning(sh), sh->ntls_pins ?
+			    "only the tls_fingerprint pin vouches for it" :
+			    "encrypted, but anyone on the path could be the "
+			    "relay");
+	}
 	if (sh->user != NULL) {
 		if (!ss->tls_active && sh->tls != TLS_MODE_NONE) {
 			snprintf(why, whylen, "refusing AUTH without TLS");
@@ -307,6 +362,7 @@ smtp_open(struct smtp_session *ss, const struct smarthost *sh,
 fail:
 	session_fail(ss, why, whylen);
 fail_why:
+	forget_key(&tp, &key);
 	conn_close(&ss->c);
 	return -1;
 }

@@ -5,7 +5,10 @@
  * when offered.
  *
  * Promises: with TLS required, no AUTH and no message byte is sent unless
- * the handshake verified the relay; credentials never go out in clear
+ * the handshake verified the relay as its smarthost section asks (chain
+ * and host name, and the tls_fingerprint pins when set; the pins alone
+ * with tls_verify = false; nothing but encryption with tls_verify = false
+ * and no pin, which is then logged as a warning); credentials never go out in clear
  * unless tls = none says so; the message leaves in canonical form (every
  * line end CRLF, bare CR and LF turned into line ends, lines over 998
  * octets broken, dot-stuffing applied last), so no content can end DATA

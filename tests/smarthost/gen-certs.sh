@@ -7,6 +7,7 @@
 #   wrongname.crt wrongname.key   leaf: DNS:other.example only (signed by ca)
 #   rogue-ca.crt rogue-ca.key     second, untrusted CA "relayq rogue CA"
 #   rogue.crt rogue.key           leaf: DNS:localhost, IP:127.0.0.1, IP:::1 (signed by rogue-ca)
+#   client.crt client.key         client leaf "relayq test client", clientAuth (signed by ca)
 #
 # All keys are EC P-256 (PKCS#8, unencrypted). All certificates are valid from
 # one day ago; leaves for 30 days, CAs for 60 days. Quiet on success; on any
@@ -85,6 +86,13 @@ extendedKeyUsage       = serverAuth
 subjectAltName         = DNS:other.example
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid, issuer
+
+[ v3_client ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = clientAuth
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid, issuer
 EOF
 
 # newkey NAME CN: make NAME.key in $out and a CSR in $work
@@ -115,6 +123,7 @@ newkey rogue-ca "relayq rogue CA"
 newkey server localhost
 newkey wrongname other.example
 newkey rogue localhost
+newkey client "relayq test client"
 umask 022
 
 selfsign ca
@@ -122,8 +131,10 @@ selfsign rogue-ca
 sign server ca v3_server
 sign wrongname ca v3_wrongname
 sign rogue rogue-ca v3_server
+sign client ca v3_client
 
 # sanity: the chains must verify (with the intended purpose)
 run openssl verify -purpose sslserver -CAfile "$out/ca.crt" "$out/server.crt" "$out/wrongname.crt"
 run openssl verify -purpose sslserver -CAfile "$out/rogue-ca.crt" "$out/rogue.crt"
+run openssl verify -purpose sslclient -CAfile "$out/ca.crt" "$out/client.crt"
 exit 0

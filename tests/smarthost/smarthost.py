@@ -5,7 +5,7 @@ Run with the system interpreter (it needs python3-aiosmtpd):
 
     /usr/bin/python3 smarthost.py --dir DIR --port-file FILE [--host 127.0.0.1]
         [--mode plain|starttls|tls] [--cert CRT --key KEY]
-        [--auth-user U --auth-password P] [--max-seconds 900]
+        [--client-ca CA] [--auth-user U --auth-password P] [--max-seconds 900]
 
 See README in this directory for the control keys and the output layout.
 Only meant to listen on loopback addresses.
@@ -141,6 +141,11 @@ class State:
         if args.mode in ("starttls", "tls"):
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.load_cert_chain(args.cert, args.key)
+            if args.client_ca:
+                # Ask for a client certificate and refuse the handshake
+                # without one that verifies against this CA.
+                ctx.verify_mode = ssl.CERT_REQUIRED
+                ctx.load_verify_locations(cafile=args.client_ca)
             self.tls_context = ctx
 
     def event(self, *fields):
@@ -719,6 +724,7 @@ class SmartHostSMTP(SMTP):
                 "rcpt_options_per_rcpt": list(env.rcpt_options_per_rcpt),
                 "auth_user": self.auth_user,
                 "tls": self.session.ssl is not None,
+                "client_cert": self._client_cert(),
                 "peer": self._peer_ip(),
                 "session": self.conn_no,
                 "helo": self.session.host_name,
@@ -736,11 +742,26 @@ class SmartHostSMTP(SMTP):
         self.st.event("data", self.conn_no, _code(status))
         await self._reply(status)
 
+    def _client_cert(self):
+        """Subject of the verified client certificate ("CN=x"), or None."""
+        if self.session.ssl is None:
+            return None
+        obj = self.session.ssl.get("ssl_object")
+        cert = obj.getpeercert() if obj is not None else None
+        if not cert:
+            return None
+        return ",".join("%s=%s" % (_SHORT.get(k, k), v)
+                        for rdn in cert.get("subject", ()) for k, v in rdn)
+
     def _peer_ip(self):
         p = self.session.peer
         if isinstance(p, (tuple, list)) and p:
             return str(p[0])
         return str(p)
+
+
+_SHORT = {"commonName": "CN", "organizationName": "O",
+          "organizationalUnitName": "OU", "countryName": "C"}
 
 
 def _describe(err):
@@ -839,6 +860,8 @@ def main():
                     default="plain")
     ap.add_argument("--cert")
     ap.add_argument("--key")
+    ap.add_argument("--client-ca",
+                    help="require a client certificate signed by this CA")
     ap.add_argument("--auth-user")
     ap.add_argument("--auth-password")
     ap.add_argument("--max-seconds", type=float, default=900)
