@@ -248,8 +248,15 @@ bounce(struct delivery *d, const struct envelope *env, int fd,
 			if (sscanf(rc[i].reply, "%*d %15[0-9.]", codes + i * 16)
 			    == 1)
 				dr[i].status = codes + i * 16;
-			dr[i].diagnostic = rc[i].reply;
-			dr[i].remote_mta = d->cf->smarthosts[d->relay].host;
+			if (rc[i].local) {
+				/* relayq's own verdict: no relay said it, so
+				 * no Remote-MTA and no smtp Diagnostic-Code. */
+				dr[i].diagnostic = rc[i].reply + 4;
+			} else {
+				dr[i].diagnostic = rc[i].reply;
+				dr[i].remote_mta =
+				    d->cf->smarthosts[d->relay].host;
+			}
 		}
 	}
 	if (gethostname(host, sizeof(host) - 1) == -1)

@@ -552,6 +552,7 @@ smtp_send(struct smtp_session *ss, struct smtp_msg *m, char *why,
 
 	for (i = 0; i < m->nrcpts; i++) {
 		m->rcpts[i].code = 0;
+		m->rcpts[i].local = 0;
 		m->rcpts[i].reply[0] = '\0';
 	}
 	if (ss->dirty) {
@@ -566,6 +567,7 @@ smtp_send(struct smtp_session *ss, struct smtp_msg *m, char *why,
 	if (utf8 && !ss->caps.smtputf8) {
 		for (i = 0; i < m->nrcpts; i++) {
 			m->rcpts[i].code = 553;
+			m->rcpts[i].local = 1;
 			snprintf(m->rcpts[i].reply, sizeof(m->rcpts[i].reply),
 			    "553 5.6.7 relay %.200s does not offer SMTPUTF8, "
 			    "needed for a non-ASCII address", ss->c.peer);
@@ -579,6 +581,7 @@ smtp_send(struct smtp_session *ss, struct smtp_msg *m, char *why,
 		 * refused again for days. */
 		for (i = 0; i < m->nrcpts; i++) {
 			m->rcpts[i].code = 552;
+			m->rcpts[i].local = 1;
 			snprintf(m->rcpts[i].reply, sizeof(m->rcpts[i].reply),
 			    "552 5.3.4 message of %llu bytes exceeds the "
 			    "relay's limit of %llu", (unsigned long long)m->len,

@@ -51,6 +51,7 @@ struct smtp_session {
 struct smtp_rcpt {
 	const char	*addr;
 	int		 code;		/* final: 0 = no answer */
+	int		 local;		/* the reply is relayq's, not the relay's */
 	char		 reply[300];	/* "CODE text", printable */
 };
 

@@ -217,3 +217,17 @@ queue_many() {
 	received_json 1 | json_get 'd["rcpt_tos"]' | grep -qx "\['alice@example.org'\]"
 	queue_is_empty
 }
+
+@test "a bounce for relayq's own verdict (SIZE) blames no relay" {
+	setup_relay_and_config starttls
+	relay_control '{"size": 2000}'
+	head -c 3000 /dev/zero | tr '\0' 'x' | fold -w 70 | sed '1i Subject: big\n' |
+	    sendmail -R hdrs -f alice@example.org bob@example.org
+	relayq run
+	[ "$(received_count)" -eq 1 ]
+	received_eml 1 > "$BATS_TEST_TMPDIR/dsn"
+	grep -q '^Status: 5.3.4' "$BATS_TEST_TMPDIR/dsn"
+	! grep -q '^Remote-MTA:' "$BATS_TEST_TMPDIR/dsn" || false
+	! grep -q '^Diagnostic-Code:' "$BATS_TEST_TMPDIR/dsn" || false
+	grep -q "exceeds the relay's limit of 2000" "$BATS_TEST_TMPDIR/dsn"
+}
