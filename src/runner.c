@@ -40,6 +40,9 @@
 /* After new mail wakes us, let a burst gather this long, so that it is
  * picked up and sent in one pass instead of one pass per message. */
 #define GATHER_MS		50
+/* An idle connection is kept this long for the next pass (relays allow
+ * five minutes, RFC 5321 4.5.3.2.7). */
+#define KEEP_IDLE_SECONDS	10
 
 static volatile sig_atomic_t	got_flush, got_stop;
 
@@ -333,6 +336,18 @@ report_fate(struct spool *sp, const char *id, const struct envelope *env,
 	spool_report_result(sp, id, line);
 }
 
+/* Did the relay answer none of these recipients? */
+static int
+unanswered(const struct smtp_rcpt *rc, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (rc[i].code != 0)
+			return 0;
+	return 1;
+}
+
 /*
  * Deliver one message if it is due (or flush says so) and record its
  * recipients' fates.  Returns when it falls due next, -1 if it left the
@@ -350,7 +365,7 @@ deliver_one(struct delivery *d, const char *id, time_t now, int flush)
 	struct smtp_rcpt	*failed_rc = NULL;
 	char			 why[512], relay[340], esc[300];
 	int64_t			 next = -1;
-	int			 fd, broken = 0;
+	int			 fd, broken = 0, reused;
 
 	if (spool_open_message(d->sp, id, &fd, &env, why, sizeof(why)) == -1) {
 		if (errno != ENOENT) {
@@ -389,10 +404,22 @@ deliver_one(struct delivery *d, const char *id, time_t now, int flush)
 		m.fd = fd;
 		m.off = env.msg_offset;
 		m.len = env.msg_len;
-		if (smtp_send(&d->ss, &m, why, sizeof(why)) == -1) {
-			broken = 1;
-			log_warn("%s: %s", id, why);
+		reused = d->on_conn > 0;
+		broken = smtp_send(&d->ss, &m, why, sizeof(why)) == -1;
+		if (broken && reused && unanswered(rc, n)) {
+			/* A kept connection the relay closed while idle:
+			 * not this message's fault, so try a fresh one. */
+			log_debug("%s: kept connection gone (%s); reconnecting",
+			    id, why);
+			close_session(d);
+			if (open_session(d) == 0)
+				broken = smtp_send(&d->ss, &m, why,
+				    sizeof(why)) == -1;
+			else
+				snprintf(why, sizeof(why), "%s", d->down_why);
 		}
+		if (broken)
+			log_warn("%s: %s", id, why);
 		relay_name(d, relay, sizeof(relay));
 		if (broken)
 			close_session(d);
@@ -527,7 +554,9 @@ struct pass {
 
 struct worker {
 	struct pass	*p;
-	struct delivery	 d;
+	struct delivery	 own;
+	struct delivery	*d;	/* own, or the runner's kept session */
+	int		 kept;
 	pthread_t	 thread;
 };
 
@@ -549,18 +578,20 @@ work(void *arg)
 		}
 		i = p->next++;
 		pthread_mutex_unlock(&p->lock);
-		next = deliver_one(&w->d, p->ids[i], time(NULL), p->flush);
+		next = deliver_one(w->d, p->ids[i], time(NULL), p->flush);
 		pthread_mutex_lock(&p->lock);
 		if (next > 0 && (p->earliest == -1 || next < p->earliest))
 			p->earliest = next;
 		pthread_mutex_unlock(&p->lock);
 	}
-	close_session(&w->d);
+	/* The runner's own session may serve the next pass too. */
+	if (!w->kept)
+		close_session(w->d);
 	pthread_mutex_lock(&p->lock);
-	p->delivered += w->d.delivered;
-	p->deferred += w->d.deferred;
-	p->failed += w->d.failed;
-	p->made += w->d.made;
+	p->delivered += w->d->delivered;
+	p->deferred += w->d->deferred;
+	p->failed += w->d->failed;
+	p->made += w->d->made;
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
 }
@@ -593,7 +624,8 @@ workers_for(struct config *cf, struct spool *sp, char **ids, size_t n,
  * else the earliest time a deferred message falls due.
  */
 static int64_t
-deliver_pass(struct config *cf, struct spool *sp, int flush)
+deliver_pass(struct config *cf, struct spool *sp, int flush,
+    struct delivery *keep)
 {
 	static int		 warned_unconfigured;
 	struct worker		*w;
@@ -624,10 +656,17 @@ deliver_pass(struct config *cf, struct spool *sp, int flush)
 	(void)conf_domain(cf);	/* computed once, before any thread reads it */
 	nw = n > 0 ? workers_for(cf, sp, ids, n, flush) : 1;
 	w = xcalloc((size_t)nw, sizeof(*w));
+	/* The kept session starts each pass afresh but for its connection. */
+	keep->cf = cf;
+	keep->sp = sp;
+	keep->down = 0;
+	keep->delivered = keep->deferred = keep->failed = keep->made = 0;
 	for (i = 0, started = 0; i < nw; i++) {
 		w[i].p = &p;
-		w[i].d.cf = cf;
-		w[i].d.sp = sp;
+		w[i].own.cf = cf;
+		w[i].own.sp = sp;
+		w[i].d = i == 0 ? keep : &w[i].own;
+		w[i].kept = i == 0;
 		/* The first share is ours; the others get a thread each. */
 		if (i > 0 && pthread_create(&w[i].thread, NULL, work,
 		    &w[i]) == 0)
@@ -665,8 +704,9 @@ watch_intake(struct spool *sp)
 	return fd;
 }
 
-/* Sleep until new mail, a signal, or the deadline (unix seconds). */
-static void
+/* Sleep until new mail, a signal, or the deadline (unix seconds); 1 when
+ * new mail woke us. */
+static int
 wait_for_work(int inofd, int64_t until, const sigset_t *allow)
 {
 	struct pollfd	pfd;
@@ -675,7 +715,7 @@ wait_for_work(int inofd, int64_t until, const sigset_t *allow)
 	int64_t		left = until - (int64_t)time(NULL);
 
 	if (left <= 0)
-		return;
+		return 0;
 	ts.tv_sec = left;
 	ts.tv_nsec = 0;
 	pfd.fd = inofd;
@@ -687,13 +727,16 @@ wait_for_work(int inofd, int64_t until, const sigset_t *allow)
 		(void)ppoll(NULL, 0, &ts, allow);
 		while (read(inofd, buf, sizeof(buf)) > 0)
 			;
+		return 1;
 	}
+	return 0;
 }
 
 int
 runner_run(struct config *cf, const struct runner_opts *o)
 {
 	struct spool		 sp;
+	struct delivery		 keep;
 	struct sigaction	 sa;
 	sigset_t		 block, allow;
 	char			 why[512];
@@ -745,12 +788,13 @@ runner_run(struct config *cf, const struct runner_opts *o)
 	if (o->mode != RUNNER_ONCE)
 		inofd = watch_intake(&sp);
 	spool_clean_debris(&sp);
+	memset(&keep, 0, sizeof(keep));
 
 	for (;;) {
 		got_flush = 0;
 		if (spool_take_flush_request(&sp))
 			flush = 1;
-		next = deliver_pass(cf, &sp, flush);
+		next = deliver_pass(cf, &sp, flush, &keep);
 		flush = 0;
 		if (got_stop)
 			break;
@@ -787,12 +831,29 @@ runner_run(struct config *cf, const struct runner_opts *o)
 		until = (int64_t)time(NULL) + RESCAN_SECONDS;
 		if (next != -1 && next < until)
 			until = next;
+		/* Keep the connection for mail that comes soon after; past
+		 * that, free the relay's slot before a long sleep. */
+		if (keep.open) {
+			int64_t soon = (int64_t)time(NULL) + KEEP_IDLE_SECONDS;
+
+			if (wait_for_work(inofd, soon < until ? soon : until,
+			    &allow) || got_stop || got_flush ||
+			    (int64_t)time(NULL) >= until) {
+				if (got_stop)
+					break;
+				if (got_flush)
+					flush = 1;
+				continue;
+			}
+			close_session(&keep);
+		}
 		wait_for_work(inofd, until, &allow);
 		if (got_stop)
 			break;
 		if (got_flush)
 			flush = 1;
 	}
+	close_session(&keep);
 	if (inofd != -1)
 		close(inofd);
 	spool_close(&sp);

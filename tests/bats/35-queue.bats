@@ -231,3 +231,22 @@ queue_many() {
 	! grep -q '^Diagnostic-Code:' "$BATS_TEST_TMPDIR/dsn" || false
 	grep -q "exceeds the relay's limit of 2000" "$BATS_TEST_TMPDIR/dsn"
 }
+
+@test "the runner keeps its connection between passes, and replaces a dead one at once" {
+	setup_relay_and_config starttls
+	use_runner
+	sendmail bob@example.org <<< "Subject: one"
+	wait_for 10 has_received 1
+	sendmail bob@example.org <<< "Subject: two"
+	wait_for 10 has_received 2
+	# Both went over the one connection the on-demand runner kept.
+	[ "$(events | grep -c '^connect ')" -eq 1 ]
+	# The relay restarts: the kept connection is dead, the next message
+	# goes over a new one without being deferred.
+	port=$RELAY_PORT
+	stop_relay
+	RELAY_PORT_WANTED=$port start_relay starttls
+	sendmail bob@example.org <<< "Subject: three"
+	wait_for 10 has_received 1
+	[ -z "$(ls "$SPOOL/queue" | grep '\.state$')" ]
+}
