@@ -8,6 +8,9 @@
 #include <confuse.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,8 @@
 #include "util.h"
 
 #define SECRET_MAX	4096
+/* A token helper (OAuth2 refresh) may need the network, not forever. */
+#define PASSWORD_COMMAND_SECONDS	30
 #define TLS_KEY_MAX	65536
 
 /*
@@ -287,6 +292,7 @@ validate_smarthost(cfg_t *cfg, cfg_opt_t *opt)
 {
 	cfg_t	*sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
 	const char *title = cfg_title(sec);
+	int	 nsecrets;
 
 	if (title == NULL || *title == '\0' || strpbrk(title, " \t\r\n/") ||
 	    strlen(title) > 253) {
@@ -294,20 +300,21 @@ validate_smarthost(cfg_t *cfg, cfg_opt_t *opt)
 		    title ? title : "");
 		return -1;
 	}
-	if (cfg_getstr(sec, "password") && cfg_getstr(sec, "password_file")) {
-		cfg_error(cfg, "smarthost %s: password and password_file "
-		    "are mutually exclusive", title);
+	nsecrets = (cfg_getstr(sec, "password") != NULL) +
+	    (cfg_getstr(sec, "password_file") != NULL) +
+	    (cfg_getstr(sec, "password_command") != NULL);
+	if (nsecrets > 1) {
+		cfg_error(cfg, "smarthost %s: password, password_file and "
+		    "password_command are mutually exclusive", title);
 		return -1;
 	}
-	if ((cfg_getstr(sec, "password") || cfg_getstr(sec, "password_file")) &&
-	    cfg_getstr(sec, "user") == NULL) {
+	if (nsecrets && cfg_getstr(sec, "user") == NULL) {
 		cfg_error(cfg, "smarthost %s: a password needs a user", title);
 		return -1;
 	}
-	if (cfg_getstr(sec, "user") && !cfg_getstr(sec, "password") &&
-	    !cfg_getstr(sec, "password_file")) {
-		cfg_error(cfg, "smarthost %s: user needs password_file or "
-		    "password", title);
+	if (cfg_getstr(sec, "user") && nsecrets == 0) {
+		cfg_error(cfg, "smarthost %s: user needs password_file, "
+		    "password_command or password", title);
 		return -1;
 	}
 	if (!cfg_getstr(sec, "tls_cert_file") != !cfg_getstr(sec,
@@ -376,6 +383,7 @@ conf_load(const char *path, int must_exist, struct config *cf, char *why,
 		CFG_STR("user", NULL, CFGF_NODEFAULT),
 		CFG_STR("password", NULL, CFGF_NODEFAULT),
 		CFG_STR("password_file", NULL, CFGF_NODEFAULT),
+		CFG_STR("password_command", NULL, CFGF_NODEFAULT),
 		CFG_INT_CB("timeout", 60, CFGF_NONE, parse_duration),
 		CFG_END()
 	};
@@ -542,6 +550,8 @@ conf_load(const char *path, int must_exist, struct config *cf, char *why,
 			sh->password = xstrdup(s);
 		if ((s = cfg_getstr(sec, "password_file")))
 			sh->password_file = xstrdup(s);
+		if ((s = cfg_getstr(sec, "password_command")))
+			sh->password_command = xstrdup(s);
 	}
 	/* The config's own copy of an inline password goes with cfg_free;
 	 * ours is wiped in conf_free. */
@@ -569,6 +579,7 @@ conf_free(struct config *cf)
 			free(sh->password);
 		}
 		free(sh->password_file);
+		free(sh->password_command);
 	}
 	free(cf->smarthosts);
 	for (i = 0; i < cf->nlocal_domains; i++)
@@ -617,6 +628,95 @@ secret_mode_ok(int fd, const char *what, gid_t runner_gid, char *why,
 	return 0;
 }
 
+/*
+ * password_command: /bin/sh -c COMMAND with a minimal environment, no
+ * input, stderr discarded (its output must never reach a log), within
+ * PASSWORD_COMMAND_SECONDS; the first line it prints is the secret.  The
+ * command is trusted as the configuration is: only root can write it,
+ * and an override config drops every privilege before we get here.
+ */
+static int
+run_password_command(const struct smarthost *sh, char **secret, char *why,
+    size_t whylen)
+{
+	char		 buf[SECRET_MAX + 1];
+	char		*envp[] = { "PATH=/usr/local/bin:/usr/bin:/bin",
+			    "LC_ALL=C", NULL };
+	struct pollfd	 pfd;
+	int64_t		 deadline = now_ms() + PASSWORD_COMMAND_SECONDS * 1000;
+	size_t		 len = 0;
+	ssize_t		 n;
+	pid_t		 pid;
+	int		 p[2], status, devnull, timed_out = 0;
+
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		snprintf(why, whylen, "password_command: %s", strerror(errno));
+		return -1;
+	}
+	if ((pid = fork()) == -1) {
+		snprintf(why, whylen, "password_command: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		devnull = open("/dev/null", O_RDWR);
+		if (devnull == -1 || dup2(devnull, 0) == -1 ||
+		    dup2(p[1], 1) == -1 || dup2(devnull, 2) == -1)
+			_exit(127);
+		execle("/bin/sh", "sh", "-c", sh->password_command,
+		    (char *)NULL, envp);
+		_exit(127);
+	}
+	close(p[1]);
+	while (len < sizeof(buf) - 1) {
+		int64_t left = deadline - now_ms();
+
+		if (left <= 0) {
+			timed_out = 1;
+			break;
+		}
+		pfd.fd = p[0];
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)left) <= 0) {
+			if (errno == EINTR)
+				continue;
+			timed_out = 1;
+			break;
+		}
+		n = read(p[0], buf + len, sizeof(buf) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(p[0]);
+	if (timed_out)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	buf[len] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (timed_out)
+		snprintf(why, whylen, "password_command for %s took longer "
+		    "than %ds", sh->host, PASSWORD_COMMAND_SECONDS);
+	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		snprintf(why, whylen, "password_command for %s failed (exit "
+		    "status %d)", sh->host, WIFEXITED(status) ?
+		    WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	else if (buf[0] == '\0')
+		snprintf(why, whylen, "password_command for %s printed no "
+		    "password", sh->host);
+	else {
+		*secret = xstrdup(buf);
+		wipe(buf, sizeof(buf));
+		return 0;
+	}
+	wipe(buf, sizeof(buf));
+	return -1;
+}
+
 int
 conf_read_secret(const struct config *cf, const struct smarthost *sh,
     gid_t runner_gid, char **secret, char *why, size_t whylen)
@@ -641,6 +741,8 @@ conf_read_secret(const struct config *cf, const struct smarthost *sh,
 		*secret = xstrdup(sh->password);
 		return 0;
 	}
+	if (sh->password_command)
+		return run_password_command(sh, secret, why, whylen);
 	if (sh->password_file == NULL) {
 		snprintf(why, whylen, "smarthost %s: no password configured",
 		    sh->host);

@@ -55,6 +55,7 @@ struct smarthost {
 	char		*user;			/* NULL: no AUTH */
 	char		*password;		/* inline secret, or NULL */
 	char		*password_file;
+	char		*password_command;	/* run by the runner for it */
 	int		 timeout;		/* seconds, per I/O step */
 };
 

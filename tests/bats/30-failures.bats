@@ -261,3 +261,25 @@ state_of() {
 	wait_for 10 has_received 1
 	wait_for 5 queue_is_empty
 }
+
+@test "password_command: its first line is the password; failures say so and leak nothing" {
+	setup_relay_and_config starttls
+	sed -i "s|^ *password_file = .*|    password_command = \"printf '%s\\\\\\\\nignored\\\\\\\\n' 's3cret pass'\"|" "$CONF"
+	grep -q 'password_command' "$CONF"
+	sendmail bob@example.org <<< "Subject: cmd"
+	relayq run
+	[ "$(received_count)" -eq 1 ]
+	received_json 1 | json_get 'd["auth_user"]' | grep -qx alice
+	# A failing command: deferred, its output (stdout and stderr) never shown.
+	sed -i "s|^ *password_command = .*|    password_command = \"echo leaked-out; echo leaked-err >\\&2; exit 3\"|" "$CONF"
+	sendmail bob@example.org <<< "Subject: cmd2"
+	run -0 relayq -v run
+	[[ "$output" == *"password_command for 127.0.0.1 failed (exit status 3)"* ]]
+	[[ "$output" != *leaked* ]]
+	! grep -rq leaked "$SPOOL" || false
+	[ "$(received_count)" -eq 1 ]
+	# Both a file and a command: a configuration error.
+	sed -i "s|^ *password_command = .*|&\\n    password_file = \"$SECRET\"|" "$CONF"
+	run -78 relayq run
+	[[ "$output" == *"mutually exclusive"* ]]
+}
