@@ -186,12 +186,13 @@ def main():
 
     goals = evaluate(R)
     R["goals"] = goals
+    md = markdown(R, contenders)
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump(R, f, indent=1, sort_keys=True)
         f.write("\n")
     plots(R, data, out, contenders)
     with open(os.path.join(out, "results.md"), "w") as f:
-        f.write(markdown(R, contenders))
+        f.write(md)
 
 
 def g(d, *keys):
@@ -296,11 +297,14 @@ def markdown(R, contenders):
                  m.get("loadavg_end", "?")))
     L.append("Peers (Debian 12): " + ", ".join(
         "%s %s" % (a, b) for a, b in R["versions"]) + ".\n")
-    L.append("N: B1 %s, B2 %s (msmtp %s), B3 %s (nullmailer %s), B5 %s "
+    L.append("N: B1 %s; B2 %s (msmtp %s: it blocks for the whole delivery); "
+             "B3 %s (nullmailer %s: one process and one connection per "
+             "message, at a steady rate; dma without DEFER %s: that run "
+             "waits for a 30 s poll whatever N is); B5 %s "
              "(scale %s).\n" % (
                  m.get("B1_N"), m.get("B2_N"), m.get("B2_MSMTP_N"),
-                 m.get("B3_N"), m.get("B3_NULLMAILER_N"), m.get("B5_N"),
-                 m.get("scale")))
+                 m.get("B3_N"), m.get("B3_NULLMAILER_N"),
+                 m.get("B3_DMA_BACKOFF_N"), m.get("B5_N"), m.get("scale")))
     head = ["benchmark"] + cols
     if has_defer:
         head.append("dma, no DEFER")
@@ -308,7 +312,10 @@ def markdown(R, contenders):
     L.append("| " + " | ".join(head) + " |")
     L.append("|" + "---|" * len(head))
 
-    def row(label, getter, lower=True, unit="", b3=False, compare=True):
+    table = R.setdefault("table", [])
+
+    def row(label, getter, lower=True, unit="", b3=False, compare=True,
+            na=()):
         vals = {c: getter(c) for c in cols}
         extra = getter("dma-backoff") if (has_defer and b3) else None
         pv = {c: vals[c] for c in peers}
@@ -319,46 +326,62 @@ def markdown(R, contenders):
             bv, bk = None, None
         else:
             bv, bk = best(pv, lower)
-        cells = [label] + [fmt(vals[c], unit) for c in cols]
+        cells = [label] + ["n/a" if c in na else fmt(vals[c], unit)
+                           for c in cols]
         if has_defer:
             cells.append(fmt(extra, unit) if b3 else "")
         cells.append("%s (%s)" % (fmt(bv, unit), bk) if bk else "")
         rv = vals["relayq"]
-        cells.append("%.3g" % (rv / bv) if rv is not None and bv else "")
+        ratio = rv / bv if rv is not None and bv else None
+        cells.append("%.3g" % ratio if ratio is not None else "")
         L.append("| " + " | ".join(cells) + " |")
+        t = {"benchmark": label, "values": dict(vals), "best_peer": bk,
+             "best_value": bv, "relayq_ratio": ratio}
+        if b3 and has_defer:
+            t["values"]["dma-backoff"] = extra
+        for c in na:
+            t["values"][c] = "n/a"
+        table.append(t)
 
-    for b, name in (("b1", "B1 healthy"), ("b2", "B2 greeting +2 s")):
+    for b, name in (("b1", "B1 healthy"),
+                    ("b2", "B2 greeting +2 s, caller blocked")):
         row("%s: median ms" % name, lambda c, b=b: g(R, b, c, "median_ms"))
         row("%s: p95 ms" % name, lambda c, b=b: g(R, b, c, "p95_ms"))
         row("%s: runs" % name, lambda c, b=b: g(R, b, c, "n"), compare=False)
     key = lambda c: c if c != "msmtp" else None
+    q = ("msmtp",)
     row("B3 drain: messages", lambda c: g(R, "b3", key(c), "n"), b3=True,
-        compare=False)
+        compare=False, na=q)
     row("B3 drain: seconds until all received",
-        lambda c: g(R, "b3", key(c), "seconds"), b3=True, compare=False)
+        lambda c: g(R, "b3", key(c), "seconds"), b3=True, compare=False, na=q)
     row("B3 drain: messages/s", lambda c: g(R, "b3", key(c), "rate"),
-        lower=False, b3=True)
+        lower=False, b3=True, na=q)
     row("B3 drain: connections", lambda c: g(R, "b3", key(c), "connections"),
-        b3=True, compare=False)
+        b3=True, compare=False, na=q)
     row("B3 drain: messages per connection",
         lambda c: g(R, "b3", key(c), "msgs_per_connection"), lower=False,
-        b3=True)
+        b3=True, na=q)
     row("B3 drain: received / duplicates", lambda c: (
         "%s / %s" % (g(R, "b3", key(c), "received"),
                      g(R, "b3", key(c), "duplicates"))
-        if g(R, "b3", key(c)) else None), b3=True)
+        if g(R, "b3", key(c)) else None), b3=True, na=q)
     row("B4 peak RSS, 1 MB message, KB",
         lambda c: g(R, "b4", c, "rss_1mb_kb"))
     row("B4 peak RSS, 100 MB message, KB",
         lambda c: g(R, "b4", c, "rss_100mb_kb"))
     row("B5 mailq, %s queued, s" % m.get("B5_N"),
-        lambda c: g(R, "b5", c, "mailq_seconds"))
+        lambda c: g(R, "b5", c, "mailq_seconds"), na=q)
     row("B5 runner start → first delivery, s",
-        lambda c: g(R, "b5", c, "runner_first_delivery_seconds"))
+        lambda c: g(R, "b5", c, "runner_first_delivery_seconds"),
+        compare=False, na=q)
     L.append("")
-    L.append("msmtp has no queue: B3 does not apply to it, and B5's mailq "
-             "neither; B5 compares with nullmailer's mailq only. "
-             "\"–\": not measured or did not complete (see the notes).\n")
+    L.append("n/a: msmtp has no queue. –: not measured (B5 compares "
+             "relayq's mailq with nullmailer's only) or did not complete "
+             "(see the notes). B3 compares rates: the runs have different "
+             "numbers of messages. B4 is the peak RSS of the front end and "
+             "of the children it waits for (nullmailer-inject waits for "
+             "nullmailer-queue; relayq's sendmail and dma do not wait for "
+             "the delivery they start).\n")
 
     ce = {k: g(R, "b3", k) for k in ("ceiling-s1", "ceiling-s4")}
     parts = ["%s session%s: %s msg/s over %s connection%s" % (
@@ -427,6 +450,36 @@ def markdown(R, contenders):
         L.append("## Notes from the run\n")
         L.extend("- " + x for x in R["notes"])
         L.append("")
+    L.append("## Method\n")
+    L.extend([
+        "- Each contender runs in its own private mount namespace: "
+        "overlays on /etc, /usr/bin, /usr/sbin, /usr/lib and /var/spool "
+        "(the same for all, including the harness), then bind mounts of "
+        "the package's files onto its compiled-in paths; packages are "
+        "unpacked with dpkg -x, never installed. relayq runs from a copy "
+        "of the build with RELAYQ_CONFIG and RELAYQ_RUNNER.",
+        "- Smart host: tests/smarthost/smarthost.py on 127.0.0.1, STARTTLS "
+        "and AUTH PLAIN/LOGIN, certificate from a CA made by gen-certs.sh; "
+        "a fresh instance for every measurement. Every contender first "
+        "delivered a message over TLS with AUTH, and refused an instance "
+        "whose certificate it had no reason to trust (dma pins the "
+        "certificate's SHA-256: it has no CA trust file).",
+        "- Latency: bench/timeit.c runs `/usr/sbin/sendmail -t -i` "
+        "inside the namespace, stdin a 4 KB message; the contenders "
+        "deliver in the background as they do in production (relayq's "
+        "runner, nullmailer-send as user mail, dma's forked delivery), "
+        "on the same 2 CPUs as the relay.",
+        "- Drain: the relay is down (nothing on the port) while the "
+        "messages are queued; relayq's runner and nullmailer-send try and "
+        "back off; then the relay starts on the same port and the flush "
+        "is `relayq flush`, a byte in nullmailer's trigger FIFO, or "
+        "`dma -q`. Times come from the modification times of the relay's "
+        "messages/*.json.",
+        "- Scale: bench/mkqueue.py writes the queue files directly "
+        "(relayq's format of src/envelope.h, nullmailer's "
+        "sender/recipients/blank line/message); mailq output goes to "
+        "/dev/null; bench/clock.c times it.",
+        ""])
     L.append("## Plots\n")
     L.append("![B1 latency](b1-latency.png)\n")
     L.append("![B2 latency](b2-latency.png)\n")
