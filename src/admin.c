@@ -542,32 +542,6 @@ for_each_id(struct config *cf, char **ids, int n, const struct admin_opts *o,
 	return code;
 }
 
-int
-admin_delete(struct config *cf, char **ids, int n,
-    const struct admin_opts *o, FILE *out)
-{
-	struct admin	a;
-	int		code;
-
-	code = for_each_id(cf, ids, n, o, out, op_delete, &a);
-	if (a.sp.dir != NULL)
-		close_spool(&a);
-	return code;
-}
-
-int
-admin_hold(struct config *cf, char **ids, int n,
-    const struct admin_opts *o, FILE *out)
-{
-	struct admin	a;
-	int		code;
-
-	code = for_each_id(cf, ids, n, o, out, op_hold, &a);
-	if (a.sp.dir != NULL)
-		close_spool(&a);
-	return code;
-}
-
 /* Make a runner that sleeps notice the queue: any new name in intake/
  * wakes it (inotify), and this one means nothing to it. */
 static void
@@ -606,35 +580,51 @@ run_queue(struct config *cf, const struct admin_opts *o)
 	return rc;
 }
 
-int
-admin_release(struct config *cf, char **ids, int n,
-    const struct admin_opts *o, FILE *out)
+/* Apply op to every id; wake a working runner when the change makes
+ * mail due. */
+static int
+apply(struct config *cf, char **ids, int n, const struct admin_opts *o,
+    FILE *out, int (*op)(struct admin *, const char *, enum where),
+    int wake)
 {
 	struct admin	a;
 	int		code;
 
-	code = for_each_id(cf, ids, n, o, out, op_release, &a);
+	code = for_each_id(cf, ids, n, o, out, op, &a);
 	if (a.sp.dir != NULL)
 		close_spool(&a);
-	/* Due now: a runner at work takes it on its next pass. */
-	if (runner_active(cf->queue_dir))
+	if (wake && runner_active(cf->queue_dir))
 		wake_runner(cf->queue_dir);
 	return code;
+}
+
+int
+admin_delete(struct config *cf, char **ids, int n,
+    const struct admin_opts *o, FILE *out)
+{
+	return apply(cf, ids, n, o, out, op_delete, 0);
+}
+
+int
+admin_hold(struct config *cf, char **ids, int n,
+    const struct admin_opts *o, FILE *out)
+{
+	return apply(cf, ids, n, o, out, op_hold, 0);
+}
+
+int
+admin_release(struct config *cf, char **ids, int n,
+    const struct admin_opts *o, FILE *out)
+{
+	/* Due now: a runner at work takes it on its next pass. */
+	return apply(cf, ids, n, o, out, op_release, 1);
 }
 
 int
 admin_requeue(struct config *cf, char **ids, int n,
     const struct admin_opts *o, FILE *out)
 {
-	struct admin	a;
-	int		code;
-
-	code = for_each_id(cf, ids, n, o, out, op_requeue, &a);
-	if (a.sp.dir != NULL)
-		close_spool(&a);
-	if (runner_active(cf->queue_dir))
-		wake_runner(cf->queue_dir);
-	return code;
+	return apply(cf, ids, n, o, out, op_requeue, 1);
 }
 
 int
