@@ -6,7 +6,7 @@
 
 load helpers
 
-PRIV=/var/tmp/relayq-privtest
+PRIV=${RELAYQ_PRIVTEST_DIR:?run through make check}
 
 as_nobody() {
 	setpriv --reuid=nobody --regid=nogroup --clear-groups --reset-env "$@"
