@@ -548,15 +548,13 @@ spool_pickup(struct spool *sp)
 			remove_stale_report(sp, de->d_name, now);
 	}
 	closedir(d);
-	if (queued > 0) {
-		/* The new names in queue/ first, then their absence in
-		 * intake/: a crash in between leaves a duplicate name,
-		 * never none. */
-		if (fsync_dir(sp->queuefd) == -1 ||
-		    fsync_dir(sp->intakefd) == -1)
-			log_err("cannot sync queue directories: %s",
-			    strerror(errno));
-	}
+	/* No directory sync here: the message is already durable under its
+	 * intake name, and the journal makes the rename atomic, so a crash
+	 * leaves it in intake/ or in queue/, never in neither.  If the move
+	 * is lost, the next pickup makes it again; the first state write
+	 * (after any attempt that leaves the message queued) syncs queue/.
+	 * Two flushes per message would otherwise stall the submitter's own
+	 * fsync behind ours on every message of a steady stream. */
 	return queued;
 }
 
