@@ -441,10 +441,18 @@ submit_message_from(struct config *cf, const struct submission *s,
 
 	memset(&env, 0, sizeof(env));
 	in.fd = in.dirfd = -1;
-	r = xcalloc(1, sizeof(*r));
-	w = xcalloc(1, sizeof(*w));
+	/* Not calloc: zeroing the two 64 KB buffers would touch every page
+	 * of them for every message, however short. */
+	r = xmalloc(sizeof(*r));
+	w = xmalloc(sizeof(*w));
 	r->fill = fill;
 	r->arg = arg;
+	r->start = r->end = 0;
+	r->eof = r->midline = 0;
+	r->lineno = 0;
+	w->fd = -1;
+	w->len = 0;
+	w->total = w->max = 0;
 	pw = getpwuid(getuid());
 	if (rewrite_open(&rwr, cf, !s->no_aliases, why, whylen) == -1) {
 		code = EX_CONFIG;
