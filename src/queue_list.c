@@ -65,11 +65,43 @@ queue_view(struct spool *view, const struct spool *sp, int dirfd)
 	view->lockfd = -1;
 }
 
+/* The state files of a directory, read in one scan; has_state() is asked
+ * about ids in ascending order, so one cursor walks both sorted lists. */
+struct states {
+	char	**ids;
+	size_t	  n, next;
+};
+
+static void
+states_load(struct spool *view, enum where w, struct states *st)
+{
+	st->ids = NULL;
+	st->n = st->next = 0;
+	if (w != IN_INTAKE)
+		(void)spool_list_states(view, &st->ids, &st->n);
+}
+
+static int
+has_state(struct states *st, const char *id)
+{
+	while (st->next < st->n && strcmp(st->ids[st->next], id) < 0)
+		st->next++;
+	return st->next < st->n && strcmp(st->ids[st->next], id) == 0;
+}
+
+static void
+states_free(struct states *st)
+{
+	spool_list_free(st->ids, st->n);
+	st->ids = NULL;
+	st->n = st->next = 0;
+}
+
 /* The envelope and delivery state of one message; -1 if it went away
  * (delivered or moved meanwhile) or cannot be read. */
 static int
 load_one(struct spool *sp, int dirfd, enum where w, const char *id,
-    struct envelope *env, struct qstate *qs)
+    struct states *states, struct envelope *env, struct qstate *qs)
 {
 	struct spool	view;
 	char		why[128];
@@ -82,7 +114,7 @@ load_one(struct spool *sp, int dirfd, enum where w, const char *id,
 	if (rc == -1)
 		return -1;
 	close(fd);
-	if (w == IN_INTAKE) {
+	if (!has_state(states, id)) {
 		memset(qs, 0, sizeof(*qs));
 		qs->status = xcalloc(env->nrcpts, 1);
 		qs->reply = xcalloc(env->nrcpts, sizeof(char *));
@@ -110,8 +142,8 @@ format_age(int64_t secs, char *out, size_t len)
 /* One message block; intake entries have no delivery state yet, held
  * ones carry a '!' after the id, as in Postfix. */
 static int
-print_one(struct spool *sp, int dirfd, enum where w, FILE *out,
-    const char *id, time_t now, uint64_t *bytes)
+print_one(struct spool *sp, int dirfd, enum where w, struct states *states,
+    FILE *out, const char *id, time_t now, uint64_t *bytes)
 {
 	struct envelope	 env;
 	struct qstate	 qs;
@@ -121,7 +153,7 @@ print_one(struct spool *sp, int dirfd, enum where w, FILE *out,
 	char		 text[ENVELOPE_VALUE_MAX + 1];
 	size_t		 r;
 
-	if (load_one(sp, dirfd, w, id, &env, &qs) == -1)
+	if (load_one(sp, dirfd, w, id, states, &env, &qs) == -1)
 		return 0;
 	arrival = (time_t)env.arrival;
 	localtime_r(&arrival, &tm);
@@ -156,6 +188,7 @@ int
 queue_list_print(struct config *cf, FILE *out, char *why, size_t whylen)
 {
 	struct spool	 sp, hold;
+	struct states	 states = { NULL, 0, 0 };
 	char		**ids, **new_ids = NULL, **held = NULL;
 	size_t		 n, n_new = 0, n_held = 0, i, shown = 0;
 	uint64_t	 bytes = 0;
@@ -187,15 +220,20 @@ queue_list_print(struct config *cf, FILE *out, char *why, size_t whylen)
 	/* Postfix's layout, which people and scripts already read. */
 	fprintf(out, "%-20s %8s %-20s %s\n", "-Queue ID-", "--Size--",
 	    "----Arrival Time----", "-Sender/Recipient-------");
+	states_load(&sp, IN_QUEUE, &states);
 	for (i = 0; i < n; i++)
-		shown += print_one(&sp, sp.queuefd, IN_QUEUE, out, ids[i], now,
-		    &bytes);
+		shown += print_one(&sp, sp.queuefd, IN_QUEUE, &states, out,
+		    ids[i], now, &bytes);
+	states_free(&states);
 	for (i = 0; i < n_new; i++)
-		shown += print_one(&sp, -1, IN_INTAKE, out, new_ids[i], now,
-		    &bytes);
+		shown += print_one(&sp, -1, IN_INTAKE, &states, out,
+		    new_ids[i], now, &bytes);
+	if (holdfd != -1)
+		states_load(&hold, IN_HOLD, &states);
 	for (i = 0; i < n_held; i++)
-		shown += print_one(&sp, holdfd, IN_HOLD, out, held[i], now,
-		    &bytes);
+		shown += print_one(&sp, holdfd, IN_HOLD, &states, out,
+		    held[i], now, &bytes);
+	states_free(&states);
 	fprintf(out, "-- %" PRIu64 " Kbytes in %zu Request%s.\n",
 	    (bytes + 1023) / 1024, shown, shown == 1 ? "" : "s");
 done:
@@ -281,8 +319,8 @@ json_put_str_or_null(FILE *out, const char *s)
 }
 
 static int
-json_one(struct spool *sp, int dirfd, enum where w, FILE *out,
-    const char *id, time_t now, int first)
+json_one(struct spool *sp, int dirfd, enum where w, struct states *states,
+    FILE *out, const char *id, time_t now, int first)
 {
 	static const char *const state_names[] = {
 		[IN_QUEUE] = "active", [IN_INTAKE] = "new",
@@ -293,7 +331,7 @@ json_one(struct spool *sp, int dirfd, enum where w, FILE *out,
 	const char	*state = state_names[w], *status;
 	size_t		 r;
 
-	if (load_one(sp, dirfd, w, id, &env, &qs) == -1)
+	if (load_one(sp, dirfd, w, id, states, &env, &qs) == -1)
 		return 0;
 	if (w == IN_QUEUE && qs.next > (int64_t)now)
 		state = "deferred";
@@ -328,6 +366,7 @@ int
 queue_list_json(struct config *cf, FILE *out, char *why, size_t whylen)
 {
 	struct spool	  sp, view;
+	struct states	  states;
 	char		**ids;
 	size_t		  n, i;
 	time_t		  now = time(NULL);
@@ -368,9 +407,11 @@ queue_list_json(struct config *cf, FILE *out, char *why, size_t whylen)
 			    &ids, &n) : spool_list(&view, &ids, &n)) == -1)
 				continue;
 		}
+		states_load(&view, dirs[k].w, &states);
 		for (i = 0; i < n; i++)
-			shown += json_one(&sp, dirs[k].fd, dirs[k].w, out,
-			    ids[i], now, shown == 0);
+			shown += json_one(&sp, dirs[k].fd, dirs[k].w, &states,
+			    out, ids[i], now, shown == 0);
+		states_free(&states);
 		spool_list_free(ids, n);
 	}
 	fputs(shown ? "\n]\n" : "]\n", out);

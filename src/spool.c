@@ -585,14 +585,16 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The ids named in dirfd, as "<id>" or "<prefix><id>", sorted. */
+/* The ids named in dirfd as "<prefix><id><suffix>", sorted. */
 static int
-list_ids(int dirfd, const char *prefix, char ***idsp, size_t *np)
+list_ids(int dirfd, const char *prefix, const char *suffix, char ***idsp,
+    size_t *np)
 {
 	DIR		*d;
 	struct dirent	*de;
-	char		**ids = NULL;
+	char		**ids = NULL, id[QUEUE_ID_LEN + 1];
 	size_t		 n = 0, cap = 0, plen = strlen(prefix);
+	size_t		 slen = strlen(suffix);
 	int		 fd;
 
 	*idsp = NULL;
@@ -605,14 +607,19 @@ list_ids(int dirfd, const char *prefix, char ***idsp, size_t *np)
 	}
 	rewinddir(d);
 	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, prefix, plen) != 0 ||
-		    !queue_id_ok(de->d_name + plen))
+		if (strlen(de->d_name) != plen + QUEUE_ID_LEN + slen ||
+		    strncmp(de->d_name, prefix, plen) != 0 ||
+		    strcmp(de->d_name + plen + QUEUE_ID_LEN, suffix) != 0)
+			continue;
+		memcpy(id, de->d_name + plen, QUEUE_ID_LEN);
+		id[QUEUE_ID_LEN] = '\0';
+		if (!queue_id_ok(id))
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
 			ids = xrealloc(ids, cap * sizeof(*ids));
 		}
-		ids[n++] = xstrdup(de->d_name + plen);
+		ids[n++] = xstrdup(id);
 	}
 	closedir(d);
 	if (n > 1)
@@ -625,13 +632,19 @@ list_ids(int dirfd, const char *prefix, char ***idsp, size_t *np)
 int
 spool_list(struct spool *sp, char ***idsp, size_t *np)
 {
-	return list_ids(sp->queuefd, "", idsp, np);
+	return list_ids(sp->queuefd, "", "", idsp, np);
+}
+
+int
+spool_list_states(struct spool *sp, char ***idsp, size_t *np)
+{
+	return list_ids(sp->queuefd, "", ".state", idsp, np);
 }
 
 int
 spool_list_intake(struct spool *sp, char ***idsp, size_t *np)
 {
-	return list_ids(sp->intakefd, "m.", idsp, np);
+	return list_ids(sp->intakefd, "m.", "", idsp, np);
 }
 
 void

@@ -108,6 +108,9 @@ int	spool_intake_pending(struct spool *);
 
 /* spool_list - the ids in queue/, sorted (= by arrival). */
 int	spool_list(struct spool *, char ***ids, size_t *n);
+/* spool_list_states - the ids in queue/ that have a state file, sorted:
+ * one directory scan instead of a failed open per stateless message. */
+int	spool_list_states(struct spool *, char ***ids, size_t *n);
 void	spool_list_free(char **ids, size_t n);
 
 /* spool_list_intake - the ids of committed submissions not yet picked

@@ -839,6 +839,37 @@ test_read_ok(void **state)
 	envelope_free(&e);
 }
 
+/* Whole files around the size read in one call (8192 bytes), good and
+ * with the trailer cut short. */
+static void
+test_read_file_sizes(void **state)
+{
+	struct envelope	 e;
+	struct qfile	 q;
+	char		*msg;
+	size_t		 base, want;
+
+	(void)state;
+	std_env(&e);
+	qfile_build(&q, &e, "", 0);
+	base = q.len;
+	free(q.buf);
+	for (want = 8190; want <= 8194; want++) {
+		msg = malloc(want - base);
+		assert_non_null(msg);
+		memset(msg, 'x', want - base);
+		qfile_build(&q, &e, msg, want - base);
+		assert_int_equal(q.len, want);
+		read_ok(q.buf, q.len, &e, q.headlen, q.msglen);
+		read_bad("cut trailer", q.buf, q.len - 1, UINT64_MAX);
+		q.buf[q.len - 2] = 'x';
+		read_bad("bad trailer", q.buf, q.len, UINT64_MAX);
+		free(q.buf);
+		free(msg);
+	}
+	envelope_free(&e);
+}
+
 /* Heads around the reader's buffer sizes, and a big one. */
 static void
 test_read_head_sizes(void **state)
@@ -1310,6 +1341,7 @@ main(void)
 		cmocka_unit_test(test_parse_why_small),
 		cmocka_unit_test(test_read_ok),
 		cmocka_unit_test(test_read_head_sizes),
+		cmocka_unit_test(test_read_file_sizes),
 		cmocka_unit_test(test_read_rejects),
 		cmocka_unit_test(test_read_mutations),
 		cmocka_unit_test(test_parse_fuzz),
