@@ -14,11 +14,7 @@ as_nobody() {
 
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || return 0
-	getent group rqtest >/dev/null || groupadd --system rqtest
-	getent group rqtestdrop >/dev/null || groupadd --system rqtestdrop
-	getent passwd rqtest >/dev/null ||
-	    useradd --system --gid rqtest --no-create-home \
-	    --home-dir /nonexistent --shell /usr/sbin/nologin rqtest
+	make_privtest_accounts
 	rm -rf "$PRIV"
 	mkdir -p "$PRIV"
 	chmod 0755 "$PRIV"
@@ -51,19 +47,7 @@ setup() {
 	printf 's3cret pass\n' > "$PRIV/relayq.secret"
 	chown root:rqtest "$PRIV/relayq.secret"
 	chmod 0640 "$PRIV/relayq.secret"
-	cat > "$PRIV/relayq.conf" <<-EOF
-	queue_dir = "$PRIV/spool"
-	domain = "client.example"
-	retry_min = 1s
-	retry_max = 2s
-	smarthost "127.0.0.1" {
-	    port = $RELAY_PORT
-	    tls_trust_file = "$PRIV/ca.crt"
-	    user = "alice"
-	    password_file = "$PRIV/relayq.secret"
-	    timeout = 5s
-	}
-	EOF
+	privtest_config "$PRIV" > "$PRIV/relayq.conf"
 	chmod 0644 "$PRIV/relayq.conf"
 	SPOOL="$PRIV/spool"
 	unset RELAYQ_CONFIG RELAYQ_RUNNER

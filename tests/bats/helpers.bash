@@ -195,3 +195,31 @@ common_teardown() {
 events() {
 	cat "$RELAY_DIR/events.log" 2>/dev/null
 }
+
+# The scratch installation of the set-id programs (tests/priv, paths
+# compiled in under $RELAYQ_PRIVTEST_DIR): its accounts, made once.
+make_privtest_accounts() {
+	getent group rqtest >/dev/null || groupadd --system rqtest
+	getent group rqtestdrop >/dev/null || groupadd --system rqtestdrop
+	getent passwd rqtest >/dev/null ||
+	    useradd --system --gid rqtest --no-create-home \
+	    --home-dir /nonexistent --shell /usr/sbin/nologin rqtest
+}
+
+# privtest_config PRIV - on stdout, the configuration of a scratch
+# installation in PRIV that relays to this test's smart host.
+privtest_config() {
+	cat <<-EOF
+	queue_dir = "$1/spool"
+	domain = "client.example"
+	retry_min = 1s
+	retry_max = 2s
+	smarthost "127.0.0.1" {
+	    port = $RELAY_PORT
+	    tls_trust_file = "$1/ca.crt"
+	    user = "alice"
+	    password_file = "$1/relayq.secret"
+	    timeout = 5s
+	}
+	EOF
+}
