@@ -642,8 +642,8 @@ deliver_pass(struct config *cf, struct spool *sp, int flush,
 	if (n > 0 && cf->nsmarthosts == 0) {
 		if (!warned_unconfigured++)
 			log_warn("no smart host configured in %s: %zu "
-			    "message%s wait in the queue", cf->path, n,
-			    n == 1 ? "" : "s");
+			    "message%s in the queue", cf->path, n,
+			    n == 1 ? " waits" : "s wait");
 		spool_list_free(ids, n);
 		return -1;
 	}
