@@ -347,17 +347,13 @@ auth_client_next(struct auth_client *c, const char *challenge,
 		return -1;
 	}
 	note_server_error(c, challenge);
-	if (c->mech == AUTH_XOAUTH2 || c->mech == AUTH_OAUTHBEARER) {
-		/* A challenge after the token is the relay's error report;
-		 * the answer that lets it end with its verdict is empty
-		 * (XOAUTH2) or a single ^A (RFC 7628 3.2.3). */
-		*b64 = xstrdup(c->mech == AUTH_XOAUTH2 ? "" : "AQ==");
+	/* A challenge after the token, or SCRAM's "e=", is the relay's
+	 * error report; the answer that lets it end with its verdict is
+	 * empty, or a single ^A for OAUTHBEARER (RFC 7628 3.2.3). */
+	if (c->mech == AUTH_XOAUTH2 || c->mech == AUTH_OAUTHBEARER ||
+	    c->server_error[0] != '\0') {
+		*b64 = xstrdup(c->mech == AUTH_OAUTHBEARER ? "AQ==" : "");
 		return 0;
-	}
-	if (c->server_error[0] != '\0') {
-		snprintf(why, whylen, "%s: the relay says %s",
-		    auth_mech_name(c->mech), c->server_error);
-		return -1;
 	}
 	if (c->done) {
 		snprintf(why, whylen, "%s: a challenge after the end of the "

@@ -65,8 +65,9 @@ struct auth_client *auth_client_new(enum auth_mech m, const char *user,
 int	auth_client_first(struct auth_client *, char **b64, char *why,
 	    size_t whylen);
 /* auth_client_next - the base64 answer to a 334 challenge (base64,
- * challen bytes) into *b64.  0, or -1 with why: the exchange cannot go
- * on, and the caller cancels it ("*"). */
+ * challen bytes) into *b64; the answer to the relay's error report
+ * (auth_client_server_error) lets it give its verdict.  0, or -1 with
+ * why: the relay failed a check of ours, and the caller cancels ("*"). */
 int	auth_client_next(struct auth_client *, const char *challenge,
 	    size_t challen, char **b64, char *why, size_t whylen);
 /* auth_client_done - has the mechanism run to its end (for SCRAM: the

@@ -137,8 +137,7 @@ record_refusal(struct delivery *d, const struct smarthost *sh, time_t now,
 	ar.since = (int64_t)now;
 	ar.until = (int64_t)now + delay;
 	snprintf(ar.user, sizeof(ar.user), "%s", sh->user);
-	snprintf(ar.reply, sizeof(ar.reply), "%s (AUTH %s)", d->ss.auth_reply,
-	    auth_mech_name(d->ss.mech));
+	snprintf(ar.reply, sizeof(ar.reply), "%s", d->ss.auth_reply);
 	if (spool_auth_refusal_write(d->sp, sh->host, sh->port, &ar) == -1)
 		log_err("cannot record the refusal of %s:%d in %s/queue: %s",
 		    sh->host, sh->port, d->sp->dir, strerror(errno));

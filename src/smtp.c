@@ -103,7 +103,7 @@ static void
 parse_caps(struct smtp_caps *caps, const char *text)
 {
 	const char	*line, *next;
-	char		 kw[64], *sp;
+	char		 kw[512], *sp;
 	size_t		 len;
 
 	memset(caps, 0, sizeof(*caps));
@@ -267,14 +267,10 @@ authenticate(struct smtp_session *ss, const char *secret, char *why,
 			/* RFC 4954 4: "*" cancels; the relay answers 501. */
 			if (send_b64(ss, "*") == -1 || read_reply(ss, &r) == -1)
 				goto io;
+			/* The relay failed our check: it did not refuse
+			 * us, so this is no refusal, whatever it answers. */
 			snprintf(why, whylen, "relay %s: AUTH %s for %s: %s",
 			    ss->c.peer, name, sh->user, sub);
-			reply_summary(&r, ss->auth_reply,
-			    sizeof(ss->auth_reply));
-			/* Only the relay's own complaint is a refusal; a
-			 * relay that fails our checks is not refusing us. */
-			ss->auth_refused = auth_client_server_error(ac)[0] &&
-			    r.code / 100 == 5;
 			goto out;
 		}
 		if (n == -1 || read_reply(ss, &r) == -1)
@@ -291,20 +287,21 @@ authenticate(struct smtp_session *ss, const char *secret, char *why,
 		rc = 0;
 		goto out;
 	}
-	snprintf(ss->auth_reply, sizeof(ss->auth_reply), "%s", sum);
 	if (auth_client_server_error(ac)[0])
 		snprintf(sub, sizeof(sub), "; the relay says %s",
 		    auth_client_server_error(ac));
 	else
 		sub[0] = '\0';
+	snprintf(ss->auth_reply, sizeof(ss->auth_reply), "%s (AUTH %s%s)", sum,
+	    name, sub);
 	if (r.code / 100 == 5) {
 		ss->auth_refused = 1;
 		snprintf(why, whylen, "relay %s refused the credentials of %s: "
-		    "%s (AUTH %s%s)", ss->c.peer, sh->user, sum, name, sub);
+		    "%s", ss->c.peer, sh->user, ss->auth_reply);
 	} else
 		snprintf(why, whylen, "relay %s could not check the "
-		    "credentials of %s now: %s (AUTH %s%s)", ss->c.peer,
-		    sh->user, sum, name, sub);
+		    "credentials of %s now: %s", ss->c.peer, sh->user,
+		    ss->auth_reply);
 	goto out;
 io:
 	session_fail(ss, why, whylen);

@@ -55,7 +55,7 @@ struct smtp_session {
 	/* smtp_open failed because the relay refused the credentials (a
 	 * 5xx to AUTH), as opposed to a temporary failure (4xx, I/O). */
 	int			 auth_refused;
-	char			 auth_reply[300];
+	char			 auth_reply[700];	/* reply, mechanism */
 };
 
 struct smtp_rcpt {

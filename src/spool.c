@@ -883,7 +883,7 @@ int
 spool_auth_refusal_write(struct spool *sp, const char *host, int port,
     const struct auth_refusal *ar)
 {
-	char	name[300], tmp[310], buf[1024], user[256], reply[360];
+	char	name[300], tmp[310], buf[1200], user[256], reply[700];
 	int	n;
 
 	if (refusal_name(name, sizeof(name), host, port) == -1 ||

@@ -135,7 +135,7 @@ struct auth_refusal {
 	int64_t	since, until;	/* unix seconds */
 	int	count;		/* refusals in a row */
 	char	user[256];
-	char	reply[360];	/* the relay's reply and the mechanism */
+	char	reply[700];	/* the relay's reply and the mechanism */
 };
 /* spool_auth_refusal_read - 1 with ar when there is one, 0 when not,
  * -1 on error. */
