@@ -860,8 +860,10 @@ admin_show(struct config *cf, const char *arg, FILE *out)
 /* ---- check --------------------------------------------------------- */
 
 static int
-check_one(struct config *cf, const struct smarthost *sh, FILE *out)
+check_one(struct config *cf, struct spool *sp, const struct smarthost *sh,
+    FILE *out)
 {
+	struct auth_refusal	 ar;
 	struct smtp_session	*ss;
 	struct conn		*c;
 	const char		*helo = cf->helo_name ? cf->helo_name :
@@ -869,6 +871,7 @@ check_one(struct config *cf, const struct smarthost *sh, FILE *out)
 	struct sockaddr_storage	 ss_addr;
 	socklen_t		 alen = sizeof(ss_addr);
 	char			*secret = NULL, why[512], addr[NI_MAXHOST];
+	char			 line[800];
 	int			 ok = 0;
 
 	fprintf(out, "smarthost %s port %d (tls = %s", sh->host, sh->port,
@@ -895,8 +898,20 @@ check_one(struct config *cf, const struct smarthost *sh, FILE *out)
 			fprintf(out, "  password: FAILED: %s\n", why);
 			return -1;
 		}
-		fprintf(out, "  password: read from %s\n", sh->password ?
-		    cf->path : sh->password_file);
+		fprintf(out, "  password: %s %s\n", sh->password_command ?
+		    "from the output of" : "read from", sh->password ?
+		    cf->path : sh->password_command ? "password_command" :
+		    sh->password_file);
+		fprintf(out, "  auth: %s\n", sh->auth == AUTH_AUTO ? "auto "
+		    "(the strongest of SCRAM-SHA-256-PLUS, SCRAM-SHA-256, "
+		    "CRAM-MD5, PLAIN, LOGIN the relay offers)" :
+		    auth_mech_name(sh->auth));
+		if (sp != NULL && spool_auth_refusal_read(sp, sh->host,
+		    sh->port, &ar) == 1 && ar.until > (int64_t)time(NULL)) {
+			spool_auth_refusal_text(&ar, sh->host, sh->port, line,
+			    sizeof(line));
+			fprintf(out, "  CREDENTIALS REFUSED before: %s\n", line);
+		}
 	}
 	/* Name and address first, on their own, so a failure there is
 	 * told apart from what the relay says. */
@@ -938,9 +953,24 @@ check_one(struct config *cf, const struct smarthost *sh, FILE *out)
 		fprintf(out, "  TLS: none (tls = none: everything%s goes in "
 		    "clear)\n", sh->user ? ", the password included," : "");
 	if (ok) {
-		if (sh->user)
-			fprintf(out, "  AUTH: accepted for %s\n", sh->user);
-		else
+		if (sh->user) {
+			fprintf(out, "  AUTH: accepted for %s with %s%s%s%s\n",
+			    sh->user, auth_mech_name(ss->mech),
+			    ss->cbtype[0] ? " (" : "", ss->cbtype,
+			    ss->cbtype[0] ? " channel binding)" : "");
+			/* The runner may use them again at once. */
+			if (sp != NULL && spool_auth_refusal_read(sp, sh->host,
+			    sh->port, &ar) == 1) {
+				if (spool_auth_refusal_clear(sp, sh->host,
+				    sh->port) == 0)
+					fprintf(out, "  the runner's wait after "
+					    "the refusal is lifted\n");
+				else
+					fprintf(out, "  cannot lift the "
+					    "runner's wait after the refusal: "
+					    "%s\n", strerror(errno));
+			}
+		} else
 			fprintf(out, "  AUTH: none configured\n");
 		fprintf(out, "  result: ok, ready to relay (no mail sent)\n");
 		smtp_close(ss);
@@ -958,7 +988,10 @@ out:
 int
 admin_check(struct config *cf, FILE *out)
 {
-	size_t	h, failed = 0;
+	struct spool	sp;
+	size_t		h, failed = 0;
+	char		why[512];
+	int		have_spool;
 
 	fprintf(out, "configuration %s: %s\n", cf->path, cf->file_found ?
 	    "ok" : "not found, the built-in defaults apply");
@@ -968,11 +1001,16 @@ admin_check(struct config *cf, FILE *out)
 		    "the queue until one is\n", cf->path);
 		return EX_CONFIG;
 	}
+	/* Only to show and lift a refusal's wait: check works without. */
+	have_spool = spool_open(&sp, cf->queue_dir, 0, why, sizeof(why)) == 0;
 	for (h = 0; h < cf->nsmarthosts; h++) {
 		fflush(out);
-		if (check_one(cf, &cf->smarthosts[h], out) == -1)
+		if (check_one(cf, have_spool ? &sp : NULL, &cf->smarthosts[h],
+		    out) == -1)
 			failed++;
 	}
+	if (have_spool)
+		spool_close(&sp);
 	if (failed)
 		fprintf(out, "%zu of %zu smart host%s failed\n", failed,
 		    cf->nsmarthosts, cf->nsmarthosts == 1 ? "" : "s");

@@ -130,6 +130,33 @@ parse_tls(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 	return 0;
 }
 
+static const char *const auth_names[AUTH_NMECHS] = {
+	[AUTH_AUTO] = "auto",
+	[AUTH_PLAIN] = "PLAIN",
+	[AUTH_LOGIN] = "LOGIN",
+	[AUTH_CRAM_MD5] = "CRAM-MD5",
+	[AUTH_SCRAM_SHA_256] = "SCRAM-SHA-256",
+	[AUTH_SCRAM_SHA_256_PLUS] = "SCRAM-SHA-256-PLUS",
+	[AUTH_XOAUTH2] = "XOAUTH2",
+	[AUTH_OAUTHBEARER] = "OAUTHBEARER",
+};
+
+static int
+parse_auth(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	int	m;
+
+	for (m = 0; m < AUTH_NMECHS; m++)
+		if (strcasecmp(value, auth_names[m]) == 0) {
+			*(long *)result = m;
+			return 0;
+		}
+	cfg_error(cfg, "%s: '%s' is not one of auto, plain, login, cram-md5, "
+	    "scram-sha-256, scram-sha-256-plus, xoauth2, oauthbearer",
+	    opt->name, value);
+	return -1;
+}
+
 static int
 parse_rewrite_from(cfg_t *cfg, cfg_opt_t *opt, const char *value,
     void *result)
@@ -292,6 +319,7 @@ validate_smarthost(cfg_t *cfg, cfg_opt_t *opt)
 {
 	cfg_t	*sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
 	const char *title = cfg_title(sec);
+	enum auth_mech auth;
 	int	 nsecrets;
 
 	if (title == NULL || *title == '\0' || strpbrk(title, " \t\r\n/") ||
@@ -321,6 +349,22 @@ validate_smarthost(cfg_t *cfg, cfg_opt_t *opt)
 	    "tls_key_file")) {
 		cfg_error(cfg, "smarthost %s: tls_cert_file and tls_key_file "
 		    "go together", title);
+		return -1;
+	}
+	auth = (enum auth_mech)cfg_getint(sec, "auth");
+	if (auth != AUTH_AUTO && cfg_getstr(sec, "user") == NULL) {
+		cfg_error(cfg, "smarthost %s: auth needs a user", title);
+		return -1;
+	}
+	/* Without TLS only a mechanism that never shows the relay the
+	 * secret itself will do (auto then picks among those). */
+	if (cfg_getint(sec, "tls") == TLS_MODE_NONE &&
+	    (auth_mech_cleartext(auth) || auth == AUTH_SCRAM_SHA_256_PLUS)) {
+		cfg_error(cfg, "smarthost %s: auth = %s needs tls = starttls or "
+		    "tls (%s)", title, auth_mech_name(auth),
+		    auth == AUTH_SCRAM_SHA_256_PLUS ? "it binds to the TLS "
+		    "channel" : "it would show the secret to anyone on the "
+		    "path");
 		return -1;
 	}
 	if (cfg_getint(sec, "tls") == TLS_MODE_NONE &&
@@ -384,6 +428,7 @@ conf_load(const char *path, int must_exist, struct config *cf, char *why,
 		CFG_STR("password", NULL, CFGF_NODEFAULT),
 		CFG_STR("password_file", NULL, CFGF_NODEFAULT),
 		CFG_STR("password_command", NULL, CFGF_NODEFAULT),
+		CFG_INT_CB("auth", AUTH_AUTO, CFGF_NONE, parse_auth),
 		CFG_INT_CB("timeout", 60, CFGF_NONE, parse_duration),
 		CFG_END()
 	};
@@ -552,6 +597,7 @@ conf_load(const char *path, int must_exist, struct config *cf, char *why,
 			sh->password_file = xstrdup(s);
 		if ((s = cfg_getstr(sec, "password_command")))
 			sh->password_command = xstrdup(s);
+		sh->auth = (enum auth_mech)cfg_getint(sec, "auth");
 	}
 	/* The config's own copy of an inline password goes with cfg_free;
 	 * ours is wiped in conf_free. */
@@ -889,4 +935,17 @@ tls_mode_name(enum tls_mode m)
 	case TLS_MODE_NONE: return "none";
 	}
 	return "?";
+}
+
+const char *
+auth_mech_name(enum auth_mech m)
+{
+	return (unsigned)m < AUTH_NMECHS ? auth_names[m] : "?";
+}
+
+int
+auth_mech_cleartext(enum auth_mech m)
+{
+	return m == AUTH_PLAIN || m == AUTH_LOGIN || m == AUTH_XOAUTH2 ||
+	    m == AUTH_OAUTHBEARER;
 }

@@ -22,6 +22,19 @@ enum tls_mode {
 	TLS_MODE_NONE,
 };
 
+/* SMTP AUTH mechanisms; auth.h says which may be used when. */
+enum auth_mech {
+	AUTH_AUTO,		/* the strongest password mechanism offered */
+	AUTH_PLAIN,
+	AUTH_LOGIN,
+	AUTH_CRAM_MD5,
+	AUTH_SCRAM_SHA_256,
+	AUTH_SCRAM_SHA_256_PLUS,
+	AUTH_XOAUTH2,
+	AUTH_OAUTHBEARER,
+	AUTH_NMECHS
+};
+
 #define CONF_PIN_LEN	32	/* SHA-256; the same as TLS_PIN_LEN */
 
 /*
@@ -56,6 +69,7 @@ struct smarthost {
 	char		*password;		/* inline secret, or NULL */
 	char		*password_file;
 	char		*password_command;	/* run by the runner for it */
+	enum auth_mech	 auth;
 	int		 timeout;		/* seconds, per I/O step */
 };
 
@@ -117,5 +131,10 @@ const char *conf_tls_warning(const struct smarthost *sh);
 const char *conf_domain(struct config *cf);
 
 const char *tls_mode_name(enum tls_mode);
+/* auth_mech_name - the SASL name ("SCRAM-SHA-256-PLUS"), or "auto". */
+const char *auth_mech_name(enum auth_mech);
+/* auth_mech_cleartext - does the mechanism hand the relay the secret
+ * itself (PLAIN, LOGIN, XOAUTH2, OAUTHBEARER)? */
+int	auth_mech_cleartext(enum auth_mech);
 
 #endif

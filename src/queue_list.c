@@ -184,6 +184,28 @@ print_one(struct spool *sp, int dirfd, enum where w, struct states *states,
 	return 1;
 }
 
+/* Smart hosts that refused the credentials and are waited out: the
+ * reason mail for them does not move. */
+static void
+print_auth_refusals(struct config *cf, struct spool *sp, FILE *out,
+    time_t now)
+{
+	struct auth_refusal	 ar;
+	char			 line[800];
+	size_t			 h;
+
+	for (h = 0; h < cf->nsmarthosts; h++) {
+		const struct smarthost *sh = &cf->smarthosts[h];
+
+		if (sh->user == NULL || spool_auth_refusal_read(sp, sh->host,
+		    sh->port, &ar) != 1 || ar.until <= (int64_t)now)
+			continue;
+		spool_auth_refusal_text(&ar, sh->host, sh->port, line,
+		    sizeof(line));
+		fprintf(out, "relayq: CREDENTIALS REFUSED: %s\n", line);
+	}
+}
+
 int
 queue_list_print(struct config *cf, FILE *out, char *why, size_t whylen)
 {
@@ -213,6 +235,7 @@ queue_list_print(struct config *cf, FILE *out, char *why, size_t whylen)
 	if (cf->nsmarthosts == 0)
 		fprintf(out, "relayq: no smart host configured in %s: mail "
 		    "is queued until one is\n", cf->path);
+	print_auth_refusals(cf, &sp, out, now);
 	if (n == 0 && n_new == 0 && n_held == 0) {
 		fprintf(out, "Mail queue is empty\n");
 		goto done;

@@ -79,6 +79,7 @@ struct delivery {
 	size_t			 relay;		/* index of the open one */
 	int			 on_conn;	/* messages on this connection */
 	char			 down_why[512];
+	int64_t			 auth_wait;	/* a relay refused us until */
 	int			 delivered, deferred, failed;
 	int			 made;		/* notifications queued */
 };
@@ -100,10 +101,58 @@ backoff(const struct config *cf, int attempts)
 	return delay;
 }
 
+/* A relay that refused the credentials gets no AUTH from us before the
+ * back-off ends: retry_min, doubling with each refusal in a row, up to
+ * retry_max.  Returns 1 (with why) while it lasts. */
+static int
+auth_waiting(struct delivery *d, const struct smarthost *sh, time_t now,
+    char *why, size_t whylen)
+{
+	struct auth_refusal	ar;
+
+	if (sh->user == NULL || spool_auth_refusal_read(d->sp, sh->host,
+	    sh->port, &ar) != 1 || ar.until <= (int64_t)now)
+		return 0;
+	spool_auth_refusal_text(&ar, sh->host, sh->port, why, whylen);
+	if (ar.until > d->auth_wait)
+		d->auth_wait = ar.until;
+	return 1;
+}
+
+static void
+record_refusal(struct delivery *d, const struct smarthost *sh, time_t now,
+    char *why, size_t whylen)
+{
+	struct auth_refusal	ar;
+	int64_t			delay = d->cf->retry_min;
+	int			i;
+
+	if (spool_auth_refusal_read(d->sp, sh->host, sh->port, &ar) != 1)
+		memset(&ar, 0, sizeof(ar));
+	ar.count++;
+	for (i = 1; i < ar.count && delay < d->cf->retry_max; i++)
+		delay *= 2;
+	if (delay > d->cf->retry_max)
+		delay = d->cf->retry_max;
+	ar.since = (int64_t)now;
+	ar.until = (int64_t)now + delay;
+	snprintf(ar.user, sizeof(ar.user), "%s", sh->user);
+	snprintf(ar.reply, sizeof(ar.reply), "%s", d->ss.auth_reply);
+	if (spool_auth_refusal_write(d->sp, sh->host, sh->port, &ar) == -1)
+		log_err("cannot record the refusal of %s:%d in %s/queue: %s",
+		    sh->host, sh->port, d->sp->dir, strerror(errno));
+	if (ar.until > d->auth_wait)
+		d->auth_wait = ar.until;
+	spool_auth_refusal_text(&ar, sh->host, sh->port, why, whylen);
+	log_err("CREDENTIALS REFUSED: %s; fix the secret, then relayq check "
+	    "(lifts the wait when AUTH passes)", why);
+}
+
 static int
 open_session(struct delivery *d)
 {
 	size_t	 h;
+	time_t	 now = time(NULL);
 	char	*secret = NULL, why[512];
 
 	for (h = 0; h < d->cf->nsmarthosts; h++) {
@@ -111,6 +160,11 @@ open_session(struct delivery *d)
 		const char *helo = d->cf->helo_name ? d->cf->helo_name :
 		    conf_domain(d->cf);
 
+		if (auth_waiting(d, sh, now, why, sizeof(why))) {
+			log_warn("%s", why);
+			snprintf(d->down_why, sizeof(d->down_why), "%s", why);
+			continue;
+		}
 		if (sh->user != NULL && conf_read_secret(d->cf, sh, getegid(),
 		    &secret, why, sizeof(why)) == -1) {
 			log_err("smarthost %s: %s", sh->host, why);
@@ -125,8 +179,15 @@ open_session(struct delivery *d)
 			d->open = 1;
 			d->relay = h;
 			d->on_conn = 0;
-			log_debug("connected to %s:%d%s%s", sh->host, sh->port,
-			    d->ss.tlsdesc[0] ? " with " : "", d->ss.tlsdesc);
+			if (sh->user != NULL && spool_auth_refusal_clear(d->sp,
+			    sh->host, sh->port) == -1)
+				log_err("cannot clear the refusal of %s:%d: %s",
+				    sh->host, sh->port, strerror(errno));
+			log_debug("connected to %s:%d%s%s%s%s%s%s", sh->host,
+			    sh->port, d->ss.tlsdesc[0] ? " with " : "",
+			    d->ss.tlsdesc, sh->user ? ", AUTH " : "",
+			    sh->user ? auth_mech_name(d->ss.mech) : "",
+			    d->ss.cbtype[0] ? " bound to " : "", d->ss.cbtype);
 			return 0;
 		}
 		if (secret) {
@@ -134,7 +195,10 @@ open_session(struct delivery *d)
 			free(secret);
 			secret = NULL;
 		}
-		log_warn("%s", why);
+		if (d->ss.auth_refused)
+			record_refusal(d, sh, now, why, sizeof(why));
+		else
+			log_warn("%s", why);
 		snprintf(d->down_why, sizeof(d->down_why), "%s", why);
 	}
 	d->down = 1;
@@ -524,6 +588,9 @@ deliver_one(struct delivery *d, const char *id, time_t now, int flush)
 		}
 	} else {
 		qs.next = (int64_t)now + backoff(d->cf, qs.attempts);
+		/* No sooner than a refusing relay will be tried again. */
+		if (d->down && d->auth_wait > qs.next)
+			qs.next = d->auth_wait;
 		next = qs.next;
 		if (state_write(d->sp, id, &qs) == -1)
 			log_err("%s: cannot record delivery state: %s", id,
@@ -660,6 +727,7 @@ deliver_pass(struct config *cf, struct spool *sp, int flush,
 	keep->cf = cf;
 	keep->sp = sp;
 	keep->down = 0;
+	keep->auth_wait = 0;
 	keep->delivered = keep->deferred = keep->failed = keep->made = 0;
 	for (i = 0, started = 0; i < nw; i++) {
 		w[i].p = &p;

@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "log.h"
 #include "reply.h"
 #include "smtp.h"
@@ -102,7 +103,7 @@ static void
 parse_caps(struct smtp_caps *caps, const char *text)
 {
 	const char	*line, *next;
-	char		 kw[64], *sp;
+	char		 kw[512], *sp;
 	size_t		 len;
 
 	memset(caps, 0, sizeof(*caps));
@@ -134,16 +135,13 @@ parse_caps(struct smtp_caps *caps, const char *text)
 			caps->size_max = sp ? strtoull(sp + 1, NULL, 10) : 0;
 		} else if (strncasecmp(kw, "AUTH", 4) == 0 &&
 		    (kw[4] == ' ' || kw[4] == '=')) {
-			char *tok, *save = NULL;
+			size_t used = strlen(caps->auth_list);
 
+			/* "AUTH=" is the pre-RFC form some relays repeat. */
 			caps->auth = 1;
-			for (tok = strtok_r(kw + 5, " ", &save); tok;
-			    tok = strtok_r(NULL, " ", &save)) {
-				if (strcasecmp(tok, "PLAIN") == 0)
-					caps->auth_plain = 1;
-				else if (strcasecmp(tok, "LOGIN") == 0)
-					caps->auth_login = 1;
-			}
+			snprintf(caps->auth_list + used,
+			    sizeof(caps->auth_list) - used, "%s%s",
+			    used ? " " : "", kw + 5);
 		}
 	}
 }
@@ -180,71 +178,138 @@ greet(struct smtp_session *ss, const char *helo, char *why, size_t whylen)
 	return 0;
 }
 
+/* A SASL response line: base64 can be longer than a command may be. */
 static int
-auth_result(struct smtp_session *ss, const struct reply *r, char *why,
-    size_t whylen)
+send_b64(struct smtp_session *ss, const char *b64)
 {
-	char	sum[300];
-
-	if (r->code == 235)
-		return 0;
-	reply_summary(r, sum, sizeof(sum));
-	snprintf(why, whylen, "relay %s refused the credentials of %s: %s",
-	    ss->c.peer, ss->sh->user, sum);
-	return -1;
+	if (conn_write(&ss->c, b64, strlen(b64)) == -1 ||
+	    conn_write(&ss->c, "\r\n", 2) == -1 || conn_flush(&ss->c) == -1)
+		return -1;
+	return 0;
 }
+
+static void
+forget_b64(char **b64)
+{
+	if (*b64 != NULL) {
+		wipe(*b64, strlen(*b64));
+		free(*b64);
+	}
+	*b64 = NULL;
+}
+
+/* RFC 4954 4: an initial response on the AUTH line while the line stays
+ * within SMTP's 512 octets; otherwise after the relay's empty 334. */
+#define AUTH_LINE_MAX	500
+/* Challenges one exchange may take: SCRAM needs two. */
+#define AUTH_ROUNDS_MAX	8
 
 static int
 authenticate(struct smtp_session *ss, const char *secret, char *why,
     size_t whylen)
 {
-	struct reply	 r;
-	char		 raw[1100], b64[1500];
-	size_t		 ulen = strlen(ss->sh->user), slen = strlen(secret);
-	int		 rc = -1;
+	const struct smarthost	*sh = ss->sh;
+	struct auth_client	*ac = NULL;
+	struct auth_cb		 cb = { NULL, NULL, 0 };
+	struct reply		 r;
+	unsigned char		 cbdata[64];
+	char			 sub[400], sum[300], *ir = NULL, *resp = NULL;
+	const char		*name;
+	int			 n, rounds, rc = -1;
 
 	if (!ss->caps.auth) {
 		snprintf(why, whylen, "relay %s does not offer AUTH, but a "
 		    "user is configured", ss->c.peer);
 		return -1;
 	}
-	if (ulen + slen + 2 > sizeof(raw)) {
-		snprintf(why, whylen, "user or password too long");
+	if (ss->c.tls != NULL && (n = tls_channel_binding(ss->c.tls, &cb.type,
+	    cbdata, sizeof(cbdata), sub, sizeof(sub))) > 0) {
+		cb.data = cbdata;
+		cb.len = (size_t)n;
+	}
+	if (auth_choose(sh->auth, ss->caps.auth_list, ss->tls_active,
+	    cb.len > 0, &ss->mech, sub, sizeof(sub)) == -1) {
+		snprintf(why, whylen, "relay %s %s", ss->c.peer, sub);
 		return -1;
 	}
-	if (ss->caps.auth_plain) {
-		/* RFC 4616: authzid NUL authcid NUL password. */
-		raw[0] = '\0';
-		memcpy(raw + 1, ss->sh->user, ulen);
-		raw[1 + ulen] = '\0';
-		memcpy(raw + 2 + ulen, secret, slen);
-		base64_encode(raw, ulen + slen + 2, b64, sizeof(b64));
-		if (command(ss, &r, "AUTH PLAIN %s", b64) == -1)
-			goto io;
-		rc = auth_result(ss, &r, why, whylen);
-	} else if (ss->caps.auth_login) {
-		if (command(ss, &r, "AUTH LOGIN") == -1)
-			goto io;
-		if (r.code == 334) {
-			base64_encode(ss->sh->user, ulen, b64, sizeof(b64));
-			if (command(ss, &r, "%s", b64) == -1)
-				goto io;
-		}
-		if (r.code == 334) {
-			base64_encode(secret, slen, b64, sizeof(b64));
-			if (command(ss, &r, "%s", b64) == -1)
-				goto io;
-		}
-		rc = auth_result(ss, &r, why, whylen);
+	name = auth_mech_name(ss->mech);
+	if (ss->mech == AUTH_SCRAM_SHA_256_PLUS)
+		snprintf(ss->cbtype, sizeof(ss->cbtype), "%s", cb.type);
+	if ((ac = auth_client_new(ss->mech, sh->user, secret, sh->host,
+	    sh->port, &cb, sub, sizeof(sub))) == NULL ||
+	    auth_client_first(ac, &ir, sub, sizeof(sub)) == -1) {
+		snprintf(why, whylen, "AUTH %s for %s: %s", name, sh->user,
+		    sub);
+		goto out;
+	}
+	if (ir != NULL && strlen(ir) + strlen(name) + 6 <= AUTH_LINE_MAX) {
+		n = send_line(ss, "AUTH %s %s", name, ir[0] ? ir : "=");
+		forget_b64(&ir);
 	} else
-		snprintf(why, whylen, "relay %s offers no AUTH mechanism "
-		    "relayq supports (PLAIN, LOGIN)", ss->c.peer);
+		n = send_line(ss, "AUTH %s", name);
+	if (n == -1 || conn_flush(&ss->c) == -1 || read_reply(ss, &r) == -1)
+		goto io;
+	for (rounds = 0; r.code == 334; rounds++) {
+		if (rounds == AUTH_ROUNDS_MAX) {
+			snprintf(why, whylen, "relay %s: AUTH %s goes on for "
+			    "more than %d rounds", ss->c.peer, name, rounds);
+			goto out;
+		}
+		if (ir != NULL) {
+			/* The relay's empty challenge: now the response. */
+			n = send_b64(ss, ir);
+			forget_b64(&ir);
+		} else if (auth_client_next(ac, r.text, r.textlen, &resp, sub,
+		    sizeof(sub)) == 0) {
+			n = send_b64(ss, resp);
+			forget_b64(&resp);
+		} else {
+			/* RFC 4954 4: "*" cancels; the relay answers 501. */
+			if (send_b64(ss, "*") == -1 || read_reply(ss, &r) == -1)
+				goto io;
+			/* The relay failed our check: it did not refuse
+			 * us, so this is no refusal, whatever it answers. */
+			snprintf(why, whylen, "relay %s: AUTH %s for %s: %s",
+			    ss->c.peer, name, sh->user, sub);
+			goto out;
+		}
+		if (n == -1 || read_reply(ss, &r) == -1)
+			goto io;
+	}
+	reply_summary(&r, sum, sizeof(sum));
+	if (r.code == 235 && !auth_client_done(ac)) {
+		snprintf(why, whylen, "relay %s accepted AUTH %s before the "
+		    "exchange ended (it never proved it knows the password): "
+		    "%s", ss->c.peer, name, sum);
+		goto out;
+	}
+	if (r.code == 235) {
+		rc = 0;
+		goto out;
+	}
+	if (auth_client_server_error(ac)[0])
+		snprintf(sub, sizeof(sub), "; the relay says %s",
+		    auth_client_server_error(ac));
+	else
+		sub[0] = '\0';
+	snprintf(ss->auth_reply, sizeof(ss->auth_reply), "%s (AUTH %s%s)", sum,
+	    name, sub);
+	if (r.code / 100 == 5) {
+		ss->auth_refused = 1;
+		snprintf(why, whylen, "relay %s refused the credentials of %s: "
+		    "%s", ss->c.peer, sh->user, ss->auth_reply);
+	} else
+		snprintf(why, whylen, "relay %s could not check the "
+		    "credentials of %s now: %s", ss->c.peer, sh->user,
+		    ss->auth_reply);
 	goto out;
 io:
 	session_fail(ss, why, whylen);
 out:
-	wipe(raw, sizeof(raw));
-	wipe(b64, sizeof(b64));
+	forget_b64(&ir);
+	forget_b64(&resp);
+	auth_client_free(ac);
+	wipe(cbdata, sizeof(cbdata));
 	wipe(ss->c.wbuf, sizeof(ss->c.wbuf));
 	return rc;
 }

@@ -1,15 +1,16 @@
 /*
  * smtp - the SMTP client (RFC 5321) that talks to a smart host: greeting,
- * EHLO, STARTTLS (RFC 3207) or implicit TLS (RFC 8314), AUTH PLAIN/LOGIN
- * (RFC 4954), then any number of transactions with PIPELINING (RFC 2920)
- * when offered.
+ * EHLO, STARTTLS (RFC 3207) or implicit TLS (RFC 8314), AUTH (RFC 4954,
+ * mechanisms from auth.h), then any number of transactions with
+ * PIPELINING (RFC 2920) when offered.
  *
  * Promises: with TLS required, no AUTH and no message byte is sent unless
  * the handshake verified the relay as its smarthost section asks (chain
  * and host name, and the tls_fingerprint pins when set; the pins alone
  * with tls_verify = false; nothing but encryption with tls_verify = false
- * and no pin, which is then logged as a warning); credentials never go out in clear
- * unless tls = none says so; the message leaves in canonical form (every
+ * and no pin, which is then logged as a warning); no AUTH without TLS
+ * unless tls = none says so, and then only a mechanism that does not show
+ * the secret (auth.h); the message leaves in canonical form (every
  * line end CRLF, bare CR and LF turned into line ends, lines over 998
  * octets broken, dot-stuffing applied last), so no content can end DATA
  * early.  Failures are classified where they are seen.
@@ -34,7 +35,8 @@
 
 struct smtp_caps {
 	int		starttls, pipelining, eightbitmime, smtputf8, dsn;
-	int		auth, auth_plain, auth_login;
+	int		auth;
+	char		auth_list[256];	/* the EHLO AUTH mechanisms */
 	int		size;
 	uint64_t	size_max;
 };
@@ -46,6 +48,14 @@ struct smtp_session {
 	int			 tls_active;
 	int			 dirty;		/* a transaction needs RSET */
 	char			 tlsdesc[128];
+	/* After AUTH, successful or not: the mechanism and its channel
+	 * binding ("" or "tls-exporter", "tls-unique"). */
+	enum auth_mech		 mech;
+	char			 cbtype[16];
+	/* smtp_open failed because the relay refused the credentials (a
+	 * 5xx to AUTH), as opposed to a temporary failure (4xx, I/O). */
+	int			 auth_refused;
+	char			 auth_reply[700];	/* reply, mechanism */
 };
 
 struct smtp_rcpt {
@@ -69,7 +79,8 @@ struct smtp_msg {
 
 /* smtp_open - connect and make the session ready for transactions.
  * secret may be NULL when sh has no user.  0, or -1 with why (always a
- * temporary failure: the relay, not the message, is at fault). */
+ * temporary failure for the message: the relay, not the message, is at
+ * fault; auth_refused says whether it refused the credentials). */
 int	smtp_open(struct smtp_session *, const struct smarthost *sh,
 	    const char *helo, const char *secret, char *why, size_t whylen);
 /* smtp_send - one transaction.  Each recipient gets the code that decides

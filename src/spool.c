@@ -785,12 +785,35 @@ state_read(struct spool *sp, const char *id, size_t nrcpts,
 	return 0;
 }
 
+/* Write buf to tmp in dirfd, durably, and rename it over name. */
+static int
+replace_at(int dirfd, const char *tmp, const char *name, const char *buf,
+    size_t len)
+{
+	int	fd;
+
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0640);
+	if (fd == -1)
+		return -1;
+	if (write_all(fd, buf, len) == -1 || fsync(fd) == -1) {
+		close(fd);
+		(void)unlinkat(dirfd, tmp, 0);
+		return -1;
+	}
+	if (close(fd) == -1 || renameat(dirfd, tmp, dirfd, name) == -1) {
+		(void)unlinkat(dirfd, tmp, 0);
+		return -1;
+	}
+	return fsync_dir(dirfd);
+}
+
 int
 state_write(struct spool *sp, const char *id, const struct qstate *qs)
 {
 	char	 tmp[QUEUE_ID_LEN + 8], name[QUEUE_ID_LEN + 8], *buf;
 	size_t	 i, len = 0, cap = 256 + STATE_ERROR_MAX;
-	int	 fd, n;
+	int	 n;
 
 	for (i = 0; i < qs->nrcpts; i++)
 		if (qs->status[i])
@@ -809,24 +832,110 @@ state_write(struct spool *sp, const char *id, const struct qstate *qs)
 	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp", id);
 	snprintf(name, sizeof(name), "%s.state", id);
-	fd = openat(sp->queuefd, tmp, O_WRONLY | O_CREAT | O_TRUNC |
-	    O_NOFOLLOW | O_CLOEXEC, 0640);
-	if (fd == -1) {
-		free(buf);
-		return -1;
-	}
-	if (write_all(fd, buf, len) == -1 || fsync(fd) == -1) {
-		close(fd);
-		(void)unlinkat(sp->queuefd, tmp, 0);
-		free(buf);
-		return -1;
-	}
+	n = replace_at(sp->queuefd, tmp, name, buf, len);
 	free(buf);
-	if (close(fd) == -1 || renameat(sp->queuefd, tmp, sp->queuefd,
-	    name) == -1) {
-		(void)unlinkat(sp->queuefd, tmp, 0);
+	return n;
+}
+
+/* The auth refusal file of a smart host, in queue/ (a dot name is no
+ * queue id, so listings and the debris sweep pass it by). */
+static int
+refusal_name(char *name, size_t len, const char *host, int port)
+{
+	return fmt(name, len, ".auth-refused.%s:%d", host, port);
+}
+
+int
+spool_auth_refusal_read(struct spool *sp, const char *host, int port,
+    struct auth_refusal *ar)
+{
+	char		 name[300], buf[2048], *line, *next, *val;
+	ssize_t		 n;
+	uint64_t	 v;
+	int		 fd;
+
+	memset(ar, 0, sizeof(*ar));
+	if (refusal_name(name, sizeof(name), host, port) == -1)
 		return -1;
+	fd = openat(sp->queuefd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		return errno == ENOENT ? 0 : -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return n == 0 ? 0 : -1;
+	buf[n] = '\0';
+	for (line = buf; line && *line; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if ((val = strchr(line, ' ')) == NULL)
+			continue;
+		*val++ = '\0';
+		if (strcmp(line, "since") == 0 &&
+		    parse_u64(val, INT64_MAX, &v) == 0)
+			ar->since = (int64_t)v;
+		else if (strcmp(line, "until") == 0 &&
+		    parse_u64(val, INT64_MAX, &v) == 0)
+			ar->until = (int64_t)v;
+		else if (strcmp(line, "count") == 0 &&
+		    parse_u64(val, INT32_MAX, &v) == 0)
+			ar->count = (int)v;
+		else if (strcmp(line, "user") == 0)
+			escape_text(ar->user, sizeof(ar->user), val,
+			    strlen(val));
+		else if (strcmp(line, "reply") == 0)
+			escape_text(ar->reply, sizeof(ar->reply), val,
+			    strlen(val));
 	}
+	return ar->count > 0 ? 1 : 0;
+}
+
+int
+spool_auth_refusal_write(struct spool *sp, const char *host, int port,
+    const struct auth_refusal *ar)
+{
+	char	name[300], tmp[310], buf[1200], user[256], reply[700];
+	int	n;
+
+	if (refusal_name(name, sizeof(name), host, port) == -1 ||
+	    fmt(tmp, sizeof(tmp), "%s.tmp", name) == -1)
+		return -1;
+	/* One line each, whatever the relay put in its reply. */
+	escape_text(user, sizeof(user), ar->user, strlen(ar->user));
+	escape_text(reply, sizeof(reply), ar->reply, strlen(ar->reply));
+	n = snprintf(buf, sizeof(buf), "relayq-auth-refused 1\nsince %"
+	    PRId64 "\nuntil %" PRId64 "\ncount %d\nuser %s\nreply %s\n",
+	    ar->since, ar->until, ar->count, user, reply);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return -1;
+	return replace_at(sp->queuefd, tmp, name, buf, (size_t)n);
+}
+
+void
+spool_auth_refusal_text(const struct auth_refusal *ar, const char *host,
+    int port, char *out, size_t len)
+{
+	struct tm	tm;
+	time_t		until = (time_t)ar->until;
+	char		when[40];
+
+	localtime_r(&until, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(out, len, "relay %s:%d refused the credentials of %s: %s; "
+	    "relayq tries no AUTH there before %s (%d refusal%s in a row)",
+	    host, port, ar->user, ar->reply, when, ar->count,
+	    ar->count == 1 ? "" : "s");
+}
+
+int
+spool_auth_refusal_clear(struct spool *sp, const char *host, int port)
+{
+	char	name[300];
+
+	if (refusal_name(name, sizeof(name), host, port) == -1)
+		return -1;
+	if (unlinkat(sp->queuefd, name, 0) == -1)
+		return errno == ENOENT ? 0 : -1;
 	return fsync_dir(sp->queuefd);
 }
 

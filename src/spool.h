@@ -129,6 +129,32 @@ int	state_read(struct spool *, const char *id, size_t nrcpts,
 int	state_write(struct spool *, const char *id, const struct qstate *);
 void	state_free(struct qstate *);
 
+/*
+ * A smart host that refused the credentials (a 5xx to AUTH): the runner
+ * tries no AUTH to it before until, and lists and checks show it.  Kept
+ * in queue/ as .auth-refused.<host>:<port>, so it outlives the runner.
+ */
+struct auth_refusal {
+	int64_t	since, until;	/* unix seconds */
+	int	count;		/* refusals in a row */
+	char	user[256];
+	char	reply[700];	/* the relay's reply and the mechanism */
+};
+/* spool_auth_refusal_read - 1 with ar when there is one, 0 when not,
+ * -1 on error. */
+int	spool_auth_refusal_read(struct spool *, const char *host, int port,
+	    struct auth_refusal *ar);
+int	spool_auth_refusal_write(struct spool *, const char *host, int port,
+	    const struct auth_refusal *ar);
+/* spool_auth_refusal_text - the one line that tells of it, everywhere:
+ * "relay H:P refused the credentials of U: REPLY; relayq tries no AUTH
+ * there before TIME (N refusals in a row)". */
+void	spool_auth_refusal_text(const struct auth_refusal *ar,
+	    const char *host, int port, char *out, size_t len);
+/* spool_auth_refusal_clear - after a successful AUTH; 0 also when there
+ * was none. */
+int	spool_auth_refusal_clear(struct spool *, const char *host, int port);
+
 /* spool_queue_new - a message the runner makes itself (a bounce): env's id
  * is chosen here; write_body writes the message to fd.  Committed into
  * queue/ as durably as a submission.  0, or -1 with why. */

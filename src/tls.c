@@ -417,6 +417,37 @@ tls_describe(struct tls_session *t, char *out, size_t len)
 	gnutls_free(desc);
 }
 
+int
+tls_channel_binding(struct tls_session *t, const char **type,
+    unsigned char *out, size_t len, char *why, size_t whylen)
+{
+	gnutls_channel_binding_t	 kind;
+	gnutls_datum_t			 cb = { NULL, 0 };
+	int				 rc;
+
+	if (gnutls_protocol_get_version(t->s) == GNUTLS_TLS1_3) {
+		kind = GNUTLS_CB_TLS_EXPORTER;
+		*type = "tls-exporter";
+	} else {
+		kind = GNUTLS_CB_TLS_UNIQUE;
+		*type = "tls-unique";
+	}
+	if ((rc = gnutls_session_channel_binding(t->s, kind, &cb)) < 0) {
+		snprintf(why, whylen, "no %s channel binding: %s", *type,
+		    gnutls_strerror(rc));
+		return -1;
+	}
+	if (cb.size == 0 || cb.size > len) {
+		snprintf(why, whylen, "%s channel binding of %u bytes", *type,
+		    cb.size);
+		gnutls_free(cb.data);
+		return -1;
+	}
+	memcpy(out, cb.data, cb.size);
+	gnutls_free(cb.data);
+	return (int)cb.size;
+}
+
 void
 tls_free(struct tls_session *t)
 {

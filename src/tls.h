@@ -63,6 +63,12 @@ size_t	tls_pending(struct tls_session *);
 void	tls_describe(struct tls_session *, char *out, size_t len);
 void	tls_free(struct tls_session *);
 
+/* tls_channel_binding - the data that ties SASL to this TLS channel:
+ * "tls-exporter" (RFC 9266) on TLS 1.3, "tls-unique" (RFC 5929) on TLS
+ * 1.2, named in *type.  Its length (at most len), or -1 with why. */
+int	tls_channel_binding(struct tls_session *, const char **type,
+	    unsigned char *out, size_t len, char *why, size_t whylen);
+
 /* tls_priorities_ok - 0 if GnuTLS accepts prio (as tls_new will use it,
  * with the versions under TLS 1.2 removed) and it leaves some protocol
  * version enabled; -1 with why.  conf.c calls it at load time. */

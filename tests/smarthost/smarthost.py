@@ -14,7 +14,13 @@ Only meant to listen on loopback addresses.
 import argparse
 import asyncio
 import asyncio.sslproto as sslproto
+import base64
+import binascii
 import collections
+import ctypes
+import ctypes.util
+import hashlib
+import hmac
 import json
 import logging
 import os
@@ -22,10 +28,11 @@ import signal
 import socket
 import ssl
 import sys
+import time
 import traceback
 import warnings
 
-from aiosmtpd.smtp import SMTP, AuthResult, Envelope, TLSSetupException
+from aiosmtpd.smtp import MISSING, SMTP, Envelope, TLSSetupException
 
 HOSTNAME = "localhost"
 IDENT = "ESMTP relayq test smarthost"
@@ -255,6 +262,9 @@ class SmartHostSMTP(SMTP):
         self._implicit_waiter = None
         self._closed_logged = False
         self._auth_try_user = None
+        self._auth_cb = None
+        self.auth_mech = None
+        self.auth_cb = None
         self._generic_log = True
         self._custom_greeting = None
         super().__init__(handler, **kw)
@@ -443,7 +453,7 @@ class SmartHostSMTP(SMTP):
                 and not cfg.get("no_starttls")):
             caps.append("STARTTLS")
         if self._auth_enabled() and self._auth_allowed_now():
-            caps.append("AUTH PLAIN LOGIN")
+            caps.append("AUTH " + " ".join(self._mechs()))
         caps.append("HELP")
         for i, c in enumerate(caps):
             sep = " " if i == len(caps) - 1 else "-"
@@ -478,10 +488,23 @@ class SmartHostSMTP(SMTP):
         self._tls_protocol.connection_made(self._original_transport)
         await self._await_tls(waiter)
 
+    # ---- AUTH -------------------------------------------------------------
+    # Every mechanism is done here, server side, with hashlib/hmac; the
+    # control keys choose what is offered and when to refuse (README).
+
+    def _mechs(self):
+        mechs = self.st.control.get().get("auth_mechs")
+        if not isinstance(mechs, str) or not mechs.strip():
+            mechs = "PLAIN LOGIN"
+        return mechs.upper().split()
+
     async def smtp_AUTH(self, arg):
-        mech = (arg or "").split(" ")[0].upper() or "-"
+        args = (arg or "").split()
+        mech = args[0].upper() if args else "-"
         self._auth_try_user = None
+        self._auth_cb = None
         was = bool(self.session.authenticated)
+        ok = False
         self._generic_log = False
         try:
             if not self._auth_enabled():
@@ -489,26 +512,254 @@ class SmartHostSMTP(SMTP):
             elif not self._auth_allowed_now():
                 await self.push_raw("538 5.7.11 Encryption required for "
                                     "requested authentication mechanism")
+            elif not self.session.extended_smtp:
+                await self.push_raw("503 5.5.1 Error: send EHLO first")
+            elif was:
+                await self.push_raw("503 5.5.1 Already authenticated")
+            elif not args or len(args) > 2:
+                await self.push_raw("501 5.5.4 Syntax: AUTH mechanism "
+                                    "[initial-response]")
+            elif mech not in self._mechs() or mech not in _MECHS:
+                await self.push_raw("504 5.5.4 Unrecognized authentication "
+                                    "type")
             else:
-                await super().smtp_AUTH(arg)
+                ok = await self._auth_exchange(mech, args[1:])
         finally:
             self._generic_log = True
-            ok = not was and bool(self.session.authenticated)
             if ok:
+                self.session.authenticated = True
                 self.auth_user = self._auth_try_user
+                self.auth_mech = mech
+                self.auth_cb = self._auth_cb
             user = self._auth_try_user
             if user is None:
                 user = self.auth_user if was else "-"
-            self.st.event("auth", self.conn_no, user,
-                          "ok" if ok else "fail", mech)
+            fields = ["auth", self.conn_no, user, "ok" if ok else "fail",
+                      mech]
+            if self._auth_cb:
+                fields.append(self._auth_cb)
+            self.st.event(*fields)
 
-    def authenticate(self, server, session, envelope, mechanism, auth_data):
-        login = auth_data.login.decode("utf-8", "backslashreplace")
-        password = auth_data.password.decode("utf-8", "backslashreplace")
-        self._auth_try_user = login
-        ok = (login == self.st.args.auth_user
-              and password == self.st.args.auth_password)
-        return AuthResult(success=ok, handled=False, auth_data=login)
+    async def _auth_exchange(self, mech, rest):
+        """Run one mechanism; True if the client authenticated."""
+        if rest:
+            if rest[0] == "=":
+                ir = b""
+            else:
+                try:
+                    ir = base64.b64decode(rest[0], validate=True)
+                except (binascii.Error, ValueError):
+                    await self.push_raw("501 5.5.2 Can't decode base64")
+                    return False
+        else:
+            ir = None
+        forced = self.st.control.take("auth")
+        if forced:
+            # Refused on cue, whatever the client sends.
+            self._auth_try_user = "-"
+            await self.push_raw(str(forced))
+            return False
+        verdict = await _MECHS[mech](self, ir)
+        if verdict is None:          # aborted; the reply is out already
+            return False
+        if verdict:
+            await self.push_raw("235 2.7.0 Authentication successful")
+            return True
+        await self.push_raw("535 5.7.8 Authentication credentials invalid")
+        return False
+
+    async def _first(self, ir, challenge=b""):
+        """The initial response, or the answer to an opening challenge."""
+        if ir is not None:
+            return ir
+        resp = await self.challenge_auth(challenge)
+        return None if resp is MISSING else resp
+
+    async def _next(self, challenge):
+        resp = await self.challenge_auth(challenge)
+        return None if resp is MISSING else resp
+
+    def _secret(self):
+        return self.st.args.auth_password.encode("utf-8")
+
+    def _token(self):
+        tok = self.st.control.get().get("oauth_token")
+        return str(tok) if tok else self.st.args.auth_password
+
+    async def _auth_plain(self, ir):
+        data = await self._first(ir)
+        if data is None:
+            return None
+        parts = data.split(b"\0")
+        if len(parts) != 3:
+            await self.push_raw("501 5.5.2 Can't split auth value")
+            return None
+        self._auth_try_user = parts[1].decode("utf-8", "backslashreplace")
+        return (self._auth_try_user == self.st.args.auth_user
+                and parts[2] == self._secret())
+
+    async def _auth_login(self, ir):
+        user = await self._first(ir, b"Username:")
+        if user is None:
+            return None
+        self._auth_try_user = user.decode("utf-8", "backslashreplace")
+        pw = await self._next(b"Password:")
+        if pw is None:
+            return None
+        return (self._auth_try_user == self.st.args.auth_user
+                and pw == self._secret())
+
+    async def _auth_cram_md5(self, ir):
+        if ir is not None:
+            await self.push_raw("501 5.5.2 CRAM-MD5 takes no initial "
+                                "response")
+            return None
+        ch = ("<%d.%d@%s>" % (int.from_bytes(os.urandom(4), "big"),
+                              int(time.time()), HOSTNAME)).encode()
+        resp = await self._next(ch)
+        if resp is None:
+            return None
+        user, _, digest = resp.rpartition(b" ")
+        self._auth_try_user = user.decode("utf-8", "backslashreplace")
+        good = hmac.new(self._secret(), ch, hashlib.md5).hexdigest()
+        return (self._auth_try_user == self.st.args.auth_user
+                and hmac.compare_digest(digest, good.encode()))
+
+    async def _scram_refuse(self, err):
+        """RFC 5802 server-error as the last challenge, then 535."""
+        if await self._next(("e=" + err).encode()) is None:
+            return None
+        return False
+
+    async def _auth_scram(self, ir, plus):
+        cf = await self._first(ir)
+        if cf is None:
+            return None
+        cf = cf.decode("utf-8", "backslashreplace")
+        try:
+            flag, authz, bare = cf.split(",", 2)
+            gs2 = flag + "," + authz + ","
+            attrs = dict(a.split("=", 1) for a in bare.split(","))
+            user, cnonce = attrs["n"], attrs["r"]
+        except (ValueError, KeyError):
+            await self.push_raw("501 5.5.2 Bad SCRAM client-first")
+            return None
+        self._auth_try_user = user.replace("=2C", ",").replace("=3D", "=")
+        cbdata = b""
+        if plus:
+            if not flag.startswith("p="):
+                return await self._scram_refuse("server-does-support-"
+                                                "channel-binding")
+            cbtype = flag[2:]
+            self._auth_cb = cbtype
+            cbdata = self._channel_binding(cbtype)
+            if cbdata is None:
+                return await self._scram_refuse("unsupported-channel-"
+                                                "binding-type")
+            if self.st.control.get().get("cb_mismatch"):
+                # As if a man in the middle ran another TLS channel.
+                cbdata = bytes(b ^ 0x5a for b in cbdata)
+        elif flag.startswith("p="):
+            return await self._scram_refuse("channel-binding-not-supported")
+        elif flag == "y" and "SCRAM-SHA-256-PLUS" in self._mechs():
+            # RFC 5802 6: the client thinks we lack -PLUS: a downgrade.
+            return await self._scram_refuse("server-does-support-"
+                                            "channel-binding")
+        salt = os.urandom(16)
+        snonce = cnonce + base64.b64encode(os.urandom(18)).decode()
+        sf = "r=%s,s=%s,i=%d" % (snonce, base64.b64encode(salt).decode(),
+                                 SCRAM_ITER)
+        cfin = await self._next(sf.encode())
+        if cfin is None:
+            return None
+        cfin = cfin.decode("utf-8", "backslashreplace")
+        try:
+            without_proof, proof = cfin.rsplit(",p=", 1)
+            attrs = dict(a.split("=", 1) for a in without_proof.split(","))
+            cbind, nonce = attrs["c"], attrs["r"]
+            proof = base64.b64decode(proof, validate=True)
+        except (ValueError, KeyError, binascii.Error):
+            await self.push_raw("501 5.5.2 Bad SCRAM client-final")
+            return None
+        if nonce != snonce:
+            return await self._scram_refuse("other-error")
+        if base64.b64decode(cbind) != gs2.encode() + cbdata:
+            return await self._scram_refuse("channel-bindings-dont-match")
+        salted = hashlib.pbkdf2_hmac("sha256", self._secret(), salt,
+                                     SCRAM_ITER)
+        client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
+        stored = hashlib.sha256(client_key).digest()
+        auth_msg = ("%s,%s,%s" % (bare, sf, without_proof)).encode()
+        sig = hmac.new(stored, auth_msg, hashlib.sha256).digest()
+        if len(proof) != len(sig):
+            return await self._scram_refuse("invalid-proof")
+        key = bytes(a ^ b for a, b in zip(proof, sig))
+        if (self._auth_try_user != self.st.args.auth_user
+                or hashlib.sha256(key).digest() != stored):
+            return await self._scram_refuse("invalid-proof")
+        server_key = hmac.new(salted, b"Server Key", hashlib.sha256).digest()
+        verifier = hmac.new(server_key, auth_msg, hashlib.sha256).digest()
+        if self.st.control.get().get("scram_bad_verifier"):
+            verifier = bytes(32)
+        if await self._next(b"v=" + base64.b64encode(verifier)) is None:
+            return None
+        return True
+
+    def _channel_binding(self, cbtype):
+        obj = self.session.ssl.get("ssl_object") if self.session.ssl else None
+        if obj is None:
+            return None
+        if cbtype == "tls-unique" and obj.version() == "TLSv1.2":
+            return obj.get_channel_binding("tls-unique")
+        if cbtype == "tls-exporter" and obj.version() == "TLSv1.3":
+            return _tls_exporter(obj)
+        return None
+
+    async def _oauth_refuse(self, error):
+        """The JSON error as a challenge; the client's answer ends it."""
+        if await self._next(json.dumps(error).encode()) is None:
+            return None
+        return False
+
+    async def _auth_xoauth2(self, ir):
+        data = await self._first(ir)
+        if data is None:
+            return None
+        fields = dict(f.split(b"=", 1) for f in data.split(b"\x01") if
+                      b"=" in f)
+        self._auth_try_user = fields.get(b"user", b"-").decode(
+            "utf-8", "backslashreplace")
+        want = b"Bearer " + self._token().encode()
+        if (self._auth_try_user == self.st.args.auth_user
+                and fields.get(b"auth") == want and data.endswith(
+                    b"\x01\x01")):
+            return True
+        return await self._oauth_refuse({
+            "status": "400", "schemes": "Bearer",
+            "scope": "https://mail.google.com/"})
+
+    async def _auth_oauthbearer(self, ir):
+        data = await self._first(ir)
+        if data is None:
+            return None
+        gs2, _, rest = data.partition(b",\x01")
+        fields = dict(f.split(b"=", 1) for f in rest.split(b"\x01") if
+                      b"=" in f)
+        user = b""
+        for part in gs2.split(b","):
+            if part.startswith(b"a="):
+                user = part[2:].replace(b"=2C", b",").replace(b"=3D", b"=")
+        self._auth_try_user = user.decode("utf-8", "backslashreplace") or "-"
+        want = b"Bearer " + self._token().encode()
+        if (gs2.startswith(b"n,") and fields.get(b"auth") == want
+                and self._auth_try_user == self.st.args.auth_user
+                and fields.get(b"host") and fields.get(b"port")
+                and data.endswith(b"\x01\x01")):
+            return True
+        return await self._oauth_refuse({
+            "status": "invalid_token", "scope": "mail",
+            "openid-configuration":
+                "https://auth.example/.well-known/openid-configuration"})
 
     async def _mail_status(self, arg):
         if not self.session.host_name:
@@ -723,6 +974,8 @@ class SmartHostSMTP(SMTP):
                 "rcpt_options": list(env.rcpt_options),
                 "rcpt_options_per_rcpt": list(env.rcpt_options_per_rcpt),
                 "auth_user": self.auth_user,
+                "auth_mech": self.auth_mech,
+                "auth_cb": self.auth_cb,
                 "tls": self.session.ssl is not None,
                 "client_cert": self._client_cert(),
                 "peer": self._peer_ip(),
@@ -758,6 +1011,58 @@ class SmartHostSMTP(SMTP):
         if isinstance(p, (tuple, list)) and p:
             return str(p[0])
         return str(p)
+
+
+_MECHS = {
+    "PLAIN": SmartHostSMTP._auth_plain,
+    "LOGIN": SmartHostSMTP._auth_login,
+    "CRAM-MD5": SmartHostSMTP._auth_cram_md5,
+    "SCRAM-SHA-256": lambda self, ir: self._auth_scram(ir, False),
+    "SCRAM-SHA-256-PLUS": lambda self, ir: self._auth_scram(ir, True),
+    "XOAUTH2": SmartHostSMTP._auth_xoauth2,
+    "OAUTHBEARER": SmartHostSMTP._auth_oauthbearer,
+}
+SCRAM_ITER = 4096
+
+_libssl = None
+
+
+def _tls_exporter(obj):
+    """RFC 9266 tls-exporter of a TLS 1.3 ssl.SSLObject, or None.
+
+    Python's ssl module has no keying material exporter, so this calls
+    OpenSSL's SSL_export_keying_material through ctypes on the SSL* that
+    the _ssl._SSLSocket object holds right after its PyObject header and
+    its socket weakref (CPython's Modules/_ssl.c, PySSLSocket).  The
+    pointer is checked (SSL_version must say TLS 1.3) before use.
+    """
+    global _libssl
+    try:
+        if _libssl is None:
+            _libssl = ctypes.CDLL(ctypes.util.find_library("ssl")
+                                  or "libssl.so.3")
+            _libssl.SSL_version.argtypes = [ctypes.c_void_p]
+            _libssl.SSL_export_keying_material.argtypes = [
+                ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t,
+                ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p,
+                ctypes.c_size_t, ctypes.c_int]
+        inner = obj._sslobj
+        ptr = ctypes.c_void_p.from_address(
+            id(inner) + object.__basicsize__ + ctypes.sizeof(
+                ctypes.c_void_p)).value
+        if not ptr or _libssl.SSL_version(ptr) != 0x0304:
+            eprint("tls-exporter: cannot find the SSL object")
+            return None
+        out = ctypes.create_string_buffer(32)
+        label = b"EXPORTER-Channel-Binding"
+        if _libssl.SSL_export_keying_material(ptr, out, 32, label,
+                                              len(label), None, 0, 0) != 1:
+            eprint("tls-exporter: SSL_export_keying_material failed")
+            return None
+        return out.raw
+    except (OSError, AttributeError) as e:
+        eprint("tls-exporter: %s" % e)
+        return None
 
 
 _SHORT = {"commonName": "CN", "organizationName": "O",
@@ -820,8 +1125,6 @@ async def amain(args):
             timeout=300,
             loop=loop)
         proto.tls_context = st.tls_context
-        proto._authenticator = proto.authenticate
-        proto._auth_callback = None
         return proto
 
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
