@@ -56,6 +56,11 @@ mailbox() {
 	echo "$MAILBOXES/$1"
 }
 
+flushed() {
+	relayq flush >/dev/null 2>&1 || true
+	queue_is_empty
+}
+
 has_mail() {	# has_mail WHO N
 	[ "$(maildir_count "$(mailbox "$1")")" -ge "$2" ]
 }
@@ -143,8 +148,9 @@ check_refused_auth() {
 	! logged_auth PLAIN || false
 	[ "$(maildir_count "$(mailbox bob)")" -eq 0 ]
 	printf '%s\n' "$MTA_PASSWORD" > "$SECRET"
-	relayq flush
-	queue_is_empty
+	# A runner may hold AUTH back a little after a refusal: flush until
+	# it goes (retry_min is 1 s in these tests).
+	wait_for 20 flushed
 	wait_for 20 has_mail bob 1
 	logged_auth PLAIN
 }
@@ -193,13 +199,13 @@ check_rejected_recipient() {
 	check_rejected_recipient
 }
 
-# DEPENDS on relayq's client speaking SCRAM and CRAM-MD5 (work on another
-# branch when this was written): until it is merged this test fails with
-# "offers no AUTH mechanism relayq supports".  Each mechanism is the only
-# one Postfix offers, so nothing else can be chosen.
-@test "Postfix: SCRAM-SHA-256, SCRAM-SHA-1 and CRAM-MD5 from Cyrus SASL (needs the client's SCRAM/CRAM-MD5)" {
+# DEPENDS on relayq's client speaking SCRAM-SHA-256 and CRAM-MD5 (work on
+# another branch when this was written): until it is merged this test
+# fails with "offers no AUTH mechanism relayq supports".  Each mechanism is
+# the only one Postfix offers, so nothing else can be chosen.
+@test "Postfix: SCRAM-SHA-256 and CRAM-MD5 from Cyrus SASL (needs the client's SCRAM/CRAM-MD5)" {
 	local mech
-	for mech in SCRAM-SHA-256 SCRAM-SHA-1 CRAM-MD5; do
+	for mech in SCRAM-SHA-256 CRAM-MD5; do
 		use_postfix "$mech"
 		sendmail -f sender@example.org bob@example.org <<< "Subject: $mech"
 		run -0 relayq -v run
