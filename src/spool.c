@@ -400,8 +400,11 @@ spool_lock(struct spool *sp)
 	if (flock(sp->lockfd, LOCK_EX | LOCK_NB) == -1)
 		return errno == EWOULDBLOCK ? 1 : -1;
 	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	if (ftruncate(sp->lockfd, 0) == 0)
-		(void)pwrite(sp->lockfd, pid, (size_t)n, 0);
+	/* The pid is a courtesy for status and admins; the lock is what
+	 * counts, so a failed write changes nothing. */
+	if (ftruncate(sp->lockfd, 0) == 0 &&
+	    pwrite(sp->lockfd, pid, (size_t)n, 0) != n)
+		log_warn("cannot record the runner's pid: %s", strerror(errno));
 	return 0;
 }
 

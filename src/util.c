@@ -21,7 +21,9 @@ out_of_memory(void)
 {
 	static const char msg[] = "relayq: out of memory\n";
 
-	(void)write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	/* Nothing is left to do if even this fails. */
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		abort();
 	abort();
 }
 
