@@ -118,4 +118,8 @@ const char *conf_domain(struct config *cf);
 
 const char *tls_mode_name(enum tls_mode);
 
+/* conf_parse_duration - "90", "90s", "5m", "2h", "5d" (at most 100
+ * years) as seconds, as the configuration's durations are read; 0 or -1. */
+int	conf_parse_duration(const char *value, int64_t *seconds);
+
 #endif

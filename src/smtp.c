@@ -189,6 +189,7 @@ auth_result(struct smtp_session *ss, const struct reply *r, char *why,
 	if (r->code == 235)
 		return 0;
 	reply_summary(r, sum, sizeof(sum));
+	ss->auth_refused = 1;
 	snprintf(why, whylen, "relay %s refused the credentials of %s: %s",
 	    ss->c.peer, ss->sh->user, sum);
 	return -1;

@@ -45,6 +45,7 @@ struct smtp_session {
 	const struct smarthost	*sh;
 	int			 tls_active;
 	int			 dirty;		/* a transaction needs RSET */
+	int			 auth_refused;	/* the relay said no to AUTH */
 	char			 tlsdesc[128];
 };
 
