@@ -870,7 +870,8 @@ write_files(struct setup *s, int override)
 		goto out;
 	}
 	/* The token is the user name too: the file is a secret then. */
-	if (commit(s, fdc, tmpc, s->conf_path, text, len, uid, gid,
+	if (commit(s, fdc, tmpc, s->conf_path, text, len, uid,
+	    s->p->user_is_secret ? gid : getegid(),
 	    s->p->user_is_secret ? mode : 0644) == -1) {
 		code = write_error(s->conf_path);
 		goto out;
