@@ -14,11 +14,7 @@ as_nobody() {
 
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || return 0
-	getent group rqtest >/dev/null || groupadd --system rqtest
-	getent group rqtestdrop >/dev/null || groupadd --system rqtestdrop
-	getent passwd rqtest >/dev/null ||
-	    useradd --system --gid rqtest --no-create-home \
-	    --home-dir /nonexistent --shell /usr/sbin/nologin rqtest
+	make_test_accounts
 	rm -rf "$PRIV"
 	mkdir -p "$PRIV"
 	chmod 0755 "$PRIV"

@@ -44,11 +44,7 @@ priv_setup() {
 	if [ "$(id -u)" -ne 0 ]; then
 		skip "needs root to create accounts and a root-owned secret"
 	fi
-	getent group rqtest >/dev/null || groupadd --system rqtest
-	getent group rqtestdrop >/dev/null || groupadd --system rqtestdrop
-	getent passwd rqtest >/dev/null ||
-	    useradd --system --gid rqtest --no-create-home \
-	    --home-dir /nonexistent --shell /usr/sbin/nologin rqtest
+	make_test_accounts
 	rm -rf "$SETUPDIR"
 	install -d -o root -g root -m 0755 "$SETUPDIR"
 	# The queue as make install leaves it (see INSTALL_TABLE).
