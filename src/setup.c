@@ -84,8 +84,9 @@ static const struct provider providers[] = {
 	  "an API key as the secret; the user is always apikey" },
 	{ "postmark", "smtp.postmarkapp.com", 587, TLS_MODE_STARTTLS, NULL,
 	  NULL, 1, 0,
-	  "the server API token, given once as the secret: it is the user and "
-	  "the password" },
+	  "an SMTP token's Access Key as user and Secret Key as secret; or the "
+	  "server API token, given once as the secret, for both (then "
+	  "relayq.conf holds it and only root can send mail)" },
 	{ "brevo", "smtp-relay.brevo.com", 587, TLS_MODE_STARTTLS, NULL, NULL,
 	  0, 0, "your Brevo SMTP login and an SMTP key" },
 	{ "generic", NULL, 587, TLS_MODE_STARTTLS, NULL, NULL, 0, 0,
@@ -869,17 +870,24 @@ write_files(struct setup *s, int override)
 		code = write_error(s->conf_path);
 		goto out;
 	}
-	/* The token is the user name too: the file is a secret then. */
+	/* The token is the user name too: the file is a secret then, as
+	 * with an inline password (relayq.conf(5), Secrets). */
 	if (commit(s, fdc, tmpc, s->conf_path, text, len, uid,
-	    s->p->user_is_secret ? gid : getegid(),
-	    s->p->user_is_secret ? mode : 0644) == -1) {
+	    s->owned_user ? gid : getegid(), s->owned_user ? mode : 0644) ==
+	    -1) {
 		code = write_error(s->conf_path);
 		goto out;
 	}
 	printf("wrote %s (smart host %s port %d, tls = %s%s%s)\n",
 	    s->conf_path, s->host, s->portnum, tls_mode_name(s->tlsmode),
-	    s->user && !s->p->user_is_secret ? ", user " : "",
-	    s->user && !s->p->user_is_secret ? s->user : "");
+	    s->user && !s->owned_user ? ", user " : "",
+	    s->user && !s->owned_user ? s->user : "");
+	if (s->owned_user)
+		printf("note: the token is the user name too, so %s holds it "
+		    "and is readable by root and the relayq group only: the "
+		    "sendmail of other users cannot read it (exit 78).  With "
+		    "an SMTP token (--user ACCESS_KEY, the Secret Key as the "
+		    "secret) it stays readable by all.\n", s->conf_path);
 out:
 	if (text) {
 		wipe(text, strlen(text));

@@ -104,6 +104,14 @@ priv_setup() {
 	# The token is the user name too, so the configuration is a secret.
 	[ "$(stat -c %a "$CONF")" = 600 ]
 	[[ "$output" != *server-token-1* ]]
+	[[ "$output" == *"note: the token is the user name too, so $CONF holds it"* ]]
+	# With an SMTP token's Access Key as user it stays readable by all.
+	rm -f "$CONF"
+	run -0 --separate-stderr relayq setup --provider postmark \
+	    --user access-key-1 --secret-stdin --no-check <<< 'secret-key-1'
+	[ "$(stat -c %a "$CONF")" = 644 ]
+	grep -qx '    user = "access-key-1"' "$CONF"
+	! grep -q secret-key-1 "$CONF" || false
 }
 
 @test "setup: the secret from stdin lands in its file with mode 0600, and nowhere else" {
