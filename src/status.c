@@ -415,16 +415,17 @@ monitor(struct config *cf, const struct snapshot *s,
 	enum mon_state	 st = MON_OK;
 	char		 text[512], age[32], lim[32];
 	int64_t		 oldest = s->oldest ? s->now - s->oldest : 0;
+	long		 queued = s->queued + (s->intake > 0 ? s->intake : 0);
 	size_t		 len;
 
 	if (oldest < 0)
 		oldest = 0;
-	len = (size_t)snprintf(text, sizeof(text), "%ld queued", s->queued);
-	if (s->queued > o->qcrit || s->queued > o->qwarn) {
-		raise_to(&st, s->queued > o->qcrit ? MON_CRITICAL :
-		    MON_WARNING);
+	/* New mail counts: it waits to be sent as much as the rest. */
+	len = (size_t)snprintf(text, sizeof(text), "%ld queued", queued);
+	if (queued > o->qcrit || queued > o->qwarn) {
+		raise_to(&st, queued > o->qcrit ? MON_CRITICAL : MON_WARNING);
 		len += (size_t)snprintf(text + len, sizeof(text) - len,
-		    " (more than %ld)", s->queued > o->qcrit ? o->qcrit :
+		    " (more than %ld)", queued > o->qcrit ? o->qcrit :
 		    o->qwarn);
 	}
 	if (s->oldest) {
@@ -462,7 +463,7 @@ monitor(struct config *cf, const struct snapshot *s,
 	}
 	fprintf(out, "RELAYQ %s - %s | queued=%ld;%ld;%ld;0 held=%ld "
 	    "failed=%ld oldest=%" PRId64 "s;%" PRId64 ";%" PRId64 ";0\n",
-	    mon_names[st], text, s->queued, o->qwarn, o->qcrit, s->held,
+	    mon_names[st], text, queued, o->qwarn, o->qcrit, s->held,
 	    s->failed, oldest, o->awarn, o->acrit);
 	return (int)st;
 }
