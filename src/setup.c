@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -18,13 +17,14 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sysexits.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "admin.h"
 #include "conf.h"
 #include "pathnames.h"
+#include "prompt.h"
+#include "providers.h"
 #include "runner.h"
 #include "setup.h"
 #include "util.h"
@@ -32,67 +32,6 @@
 #define SECRET_FILE	"relayq.secret"
 #define SECRET_MAX	4096
 #define VALUE_MAX	1000
-
-/*
- * The presets: one table, the same as in relayq(8).  host may hold "%s"
- * for the region; regions lists "name=host" pairs a --region picks from,
- * the first host being the default.  need says what the user supplies.
- */
-struct provider {
-	const char	*name;
-	const char	*host;
-	int		 port;
-	enum tls_mode	 tls;
-	const char	*regions;
-	const char	*fixed_user;	/* always this user */
-	int		 user_is_secret;	/* the token is both */
-	int		 from_is_user;	/* the relay takes only that sender */
-	const char	*need;
-};
-
-static const struct provider providers[] = {
-	{ "gmail", "smtp.gmail.com", 587, TLS_MODE_STARTTLS, NULL, NULL, 0, 0,
-	  "your Gmail address and an app password (2-step verification on); "
-	  "for OAuth2, --password-command CMD --auth xoauth2 (or oauthbearer)" },
-	{ "microsoft365", "smtp.office365.com", 587, TLS_MODE_STARTTLS, NULL,
-	  NULL, 0, 0,
-	  "the mailbox address; OAuth2 recommended: --password-command CMD "
-	  "--auth xoauth2 (a password needs SMTP AUTH enabled for the mailbox)" },
-	{ "outlook", "smtp-mail.outlook.com", 587, TLS_MODE_STARTTLS, NULL,
-	  NULL, 0, 0,
-	  "your Outlook.com address and its password or an app password; "
-	  "OAuth2 as for microsoft365" },
-	{ "fastmail", "smtp.fastmail.com", 465, TLS_MODE_IMPLICIT, NULL, NULL,
-	  0, 0, "your Fastmail address and an app password" },
-	{ "icloud", "smtp.mail.me.com", 587, TLS_MODE_STARTTLS, NULL, NULL, 0,
-	  1, "your iCloud address (also made the sender, which iCloud "
-	  "requires) and an app-specific password" },
-	{ "zoho", "smtp.zoho.com", 465, TLS_MODE_IMPLICIT,
-	  "com=smtp.zoho.com eu=smtp.zoho.eu in=smtp.zoho.in", NULL, 0, 0,
-	  "your Zoho address and its password or an app password; --region "
-	  "eu or in for those data centres" },
-	{ "ses", "email-smtp.%s.amazonaws.com", 587, TLS_MODE_STARTTLS, "*",
-	  NULL, 0, 0,
-	  "--region (e.g. eu-west-1) and the SMTP credentials made in the "
-	  "SES console (not an AWS access key)" },
-	{ "mailgun", "smtp.mailgun.org", 587, TLS_MODE_STARTTLS,
-	  "us=smtp.mailgun.org eu=smtp.eu.mailgun.org", NULL, 0, 0,
-	  "the domain's SMTP login (e.g. postmaster@mg.example.org) and its "
-	  "SMTP password; --region eu for an EU domain" },
-	{ "sendgrid", "smtp.sendgrid.net", 587, TLS_MODE_STARTTLS, NULL,
-	  "apikey", 0, 0,
-	  "an API key as the secret; the user is always apikey" },
-	{ "postmark", "smtp.postmarkapp.com", 587, TLS_MODE_STARTTLS, NULL,
-	  NULL, 1, 0,
-	  "an SMTP token's Access Key as user and Secret Key as secret; or the "
-	  "server API token, given once as the secret, for both (then "
-	  "relayq.conf holds it and only root can send mail)" },
-	{ "brevo", "smtp-relay.brevo.com", 587, TLS_MODE_STARTTLS, NULL, NULL,
-	  0, 0, "your Brevo SMTP login and an SMTP key" },
-	{ "generic", NULL, 587, TLS_MODE_STARTTLS, NULL, NULL, 0, 0,
-	  "--host; port 587 with STARTTLS, or 465 with TLS; user and secret "
-	  "if the relay wants AUTH" },
-};
 
 static const char *const auth_mechs[] = {
 	"auto", "plain", "login", "cram-md5", "scram-sha-256",
@@ -117,36 +56,6 @@ struct setup {
 	char		 secret_path[PATH_MAX];
 	int		 interactive;
 };
-
-static void
-list_providers(FILE *out)
-{
-	size_t	i;
-
-	fprintf(out, "%-13s %-32s %-5s %-9s %s\n", "PROVIDER", "HOST", "PORT",
-	    "TLS", "YOU SUPPLY");
-	for (i = 0; i < ARRAY_LEN(providers); i++) {
-		const struct provider *p = &providers[i];
-		char host[64];
-
-		snprintf(host, sizeof(host), "%s", p->host == NULL ? "(--host)" :
-		    strcmp(p->name, "ses") == 0 ? "email-smtp.REGION.amazonaws.com"
-		    : p->host);
-		fprintf(out, "%-13s %-32s %-5d %-9s %s\n", p->name, host,
-		    p->port, tls_mode_name(p->tls), p->need);
-	}
-}
-
-static const struct provider *
-find_provider(const char *name)
-{
-	size_t	i;
-
-	for (i = 0; i < ARRAY_LEN(providers); i++)
-		if (strcmp(providers[i].name, name) == 0)
-			return &providers[i];
-	return NULL;
-}
 
 /* Printable ASCII or UTF-8, nothing that ends a line or steers a
  * terminal. */
@@ -179,119 +88,16 @@ charset_ok(const char *s, const char *extra, size_t max)
 
 /* ---- the terminal ------------------------------------------------- */
 
-static struct termios	saved_tio;
-static volatile sig_atomic_t echo_off;
-
-static void
-restore_echo(int sig)
-{
-	if (echo_off)
-		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tio);
-	echo_off = 0;
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-/* One line from fd, byte by byte so nothing after it is read ahead (and
- * no stdio buffer keeps a copy of a secret); CR LF or LF ends it.
- * 0, or -1: end of input before any byte, a read error, or too long. */
-static int
-read_line(int fd, char *buf, size_t len)
-{
-	size_t	n = 0;
-	ssize_t	r;
-	char	c;
-	int	any = 0;
-
-	for (;;) {
-		r = read(fd, &c, 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		any = 1;
-		if (c == '\n')
-			break;
-		if (n + 1 >= len) {
-			wipe(buf, len);
-			errno = EMSGSIZE;
-			return -1;
-		}
-		buf[n++] = c;
-	}
-	if (!any) {
-		errno = r < 0 ? errno : ENODATA;
-		return -1;
-	}
-	if (n > 0 && buf[n - 1] == '\r')
-		n--;
-	buf[n] = '\0';
-	return 0;
-}
-
-/* A question on the terminal; the answer is kept until the end. */
+/* A question; the answer is kept until the end. */
 static const char *
-ask(struct setup *s, const char *prompt, const char *dflt)
+ask(struct setup *s, const char *question, const char *dflt)
 {
-	char	buf[VALUE_MAX + 1];
+	char	*a;
 
-	if (dflt)
-		fprintf(stderr, "%s [%s]: ", prompt, dflt);
-	else
-		fprintf(stderr, "%s: ", prompt);
-	fflush(stderr);
-	if (read_line(STDIN_FILENO, buf, sizeof(buf)) == -1)
+	if (s->nask == (int)ARRAY_LEN(s->ask_buf) ||
+	    (a = prompt_ask(question, dflt)) == NULL)
 		return NULL;
-	if (buf[0] == '\0' && dflt)
-		return dflt;
-	if (s->nask == (int)ARRAY_LEN(s->ask_buf))
-		return NULL;
-	return s->ask_buf[s->nask++] = xstrdup(buf);
-}
-
-/* The secret from stdin: the terminal with echo off, or the first line
- * of whatever stdin is. */
-static int
-read_secret(struct setup *s, const char *prompt)
-{
-	struct sigaction	sa, old[4];
-	struct termios		tio;
-	static const int	sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-	char			buf[SECRET_MAX + 1];
-	int			tty = isatty(STDIN_FILENO), rc, saved, i;
-
-	if (tty) {
-		if (tcgetattr(STDIN_FILENO, &saved_tio) == -1)
-			return -1;
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = restore_echo;
-		sigemptyset(&sa.sa_mask);
-		for (i = 0; i < 4; i++)
-			sigaction(sigs[i], &sa, &old[i]);
-		tio = saved_tio;
-		tio.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-		echo_off = 1;
-		if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &tio) == -1) {
-			echo_off = 0;
-			return -1;
-		}
-		fprintf(stderr, "%s (not shown): ", prompt);
-		fflush(stderr);
-	}
-	rc = read_line(STDIN_FILENO, buf, sizeof(buf));
-	saved = errno;
-	if (tty) {
-		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tio);
-		echo_off = 0;
-		for (i = 0; i < 4; i++)
-			sigaction(sigs[i], &old[i], NULL);
-		fputc('\n', stderr);
-	}
-	if (rc == 0 && buf[0] != '\0')
-		s->secret = xstrdup(buf);
-	wipe(buf, sizeof(buf));
-	errno = saved;
-	return rc == 0 && s->secret ? 0 : -1;
+	return s->ask_buf[s->nask++] = a;
 }
 
 /* ---- options ------------------------------------------------------ */
@@ -411,42 +217,6 @@ help(FILE *out)
 
 /* ---- working out the values --------------------------------------- */
 
-/* The host of p for region, from its "name=host" list or its "%s". */
-static int
-region_host(struct setup *s)
-{
-	const char	*p = s->p->regions, *end;
-	size_t		 rlen;
-
-	if (strcmp(p, "*") == 0) {
-		if (!charset_ok(s->region, "-", 32)) {
-			complain("--region: '%.40s' is not a region name (e.g. "
-			    "eu-west-1)", s->region);
-			return -1;
-		}
-		/* The one template, "...%s...": split at the %s. */
-		end = strstr(s->p->host, "%s");
-		snprintf(s->hostbuf, sizeof(s->hostbuf), "%.*s%s%s",
-		    (int)(end - s->p->host), s->p->host, s->region, end + 2);
-		return 0;
-	}
-	rlen = strlen(s->region);
-	while (*p) {
-		end = strchr(p, ' ');
-		if (end == NULL)
-			end = p + strlen(p);
-		if (strncmp(p, s->region, rlen) == 0 && p[rlen] == '=') {
-			snprintf(s->hostbuf, sizeof(s->hostbuf), "%.*s",
-			    (int)(end - p - (ptrdiff_t)rlen - 1), p + rlen + 1);
-			return 0;
-		}
-		p = *end ? end + 1 : end;
-	}
-	complain("--region: %s has no region '%.40s' (%s)", s->p->name,
-	    s->region, s->p->regions);
-	return -1;
-}
-
 static int
 missing(const char *what)
 {
@@ -457,19 +227,19 @@ missing(const char *what)
 static int
 settle_relay(struct setup *s)
 {
-	char		 prompt[128];
+	char		 prompt[128], why[200];
 	uint64_t	 v;
 
 	if (s->provider == NULL && s->host == NULL) {
 		if (!s->interactive)
 			return missing("--provider or --host");
-		list_providers(stderr);
+		provider_list(stderr);
 		if ((s->provider = ask(s, "Provider", "generic")) == NULL)
 			return -1;
 	}
 	if (s->provider == NULL)
 		s->provider = "generic";
-	if ((s->p = find_provider(s->provider)) == NULL) {
+	if ((s->p = provider_find(s->provider)) == NULL) {
 		complain("unknown provider '%.40s' (relayq setup "
 		    "--list-providers shows them)", s->provider);
 		return -1;
@@ -495,8 +265,11 @@ settle_relay(struct setup *s)
 	if (s->host)
 		snprintf(s->hostbuf, sizeof(s->hostbuf), "%s", s->host);
 	else if (s->region) {
-		if (region_host(s) == -1)
+		if (provider_host(s->p, s->region, s->hostbuf,
+		    sizeof(s->hostbuf), why, sizeof(why)) == -1) {
+			complain("--region: %s", why);
 			return -1;
+		}
 	} else
 		snprintf(s->hostbuf, sizeof(s->hostbuf), "%s", s->p->host);
 	s->host = s->hostbuf;
@@ -586,7 +359,7 @@ settle_account(struct setup *s)
 		else
 			snprintf(prompt, sizeof(prompt), "Password for %s at "
 			    "%s", s->user, s->host);
-		if (read_secret(s, prompt) == -1) {
+		if ((s->secret = prompt_secret(prompt)) == NULL) {
 			complain("no secret read%s%s", errno == EMSGSIZE ?
 			    ": longer than 4096 bytes" : "", s->secret_stdin ?
 			    " from stdin" : "");
@@ -1042,7 +815,7 @@ setup_main(const char *config, int override, char **args, int nargs,
 		return EX_OK;
 	}
 	if (s.list) {
-		list_providers(stdout);
+		provider_list(stdout);
 		return EX_OK;
 	}
 	if (settle_paths(&s, config) == -1)
