@@ -56,19 +56,6 @@ struct admin {
 	int			 due;		/* flush: messages made due */
 };
 
-static void __attribute__((format(printf, 1, 2)))
-complain(const char *f, ...)
-{
-	va_list	ap;
-
-	fflush(stdout);
-	fputs("relayq: ", stderr);
-	va_start(ap, f);
-	vfprintf(stderr, f, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 static int
 exists_at(int dirfd, const char *name)
 {

@@ -57,18 +57,15 @@ conf_error_cb(cfg_t *cfg, const char *f, va_list ap)
 	    cfg != NULL ? cfg->line : 0, msg);
 }
 
-/* "90", "90s", "5m", "2h", "5d" */
-static int
-parse_duration(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+int
+conf_parse_duration(const char *value, int64_t *seconds)
 {
 	char		 num[32];
 	size_t		 len = strlen(value);
 	uint64_t	 v, mult = 1;
 
-	if (len == 0 || len >= sizeof(num)) {
-		cfg_error(cfg, "%s: bad duration '%s'", opt->name, value);
+	if (len == 0 || len >= sizeof(num))
 		return -1;
-	}
 	memcpy(num, value, len + 1);
 	switch (num[len - 1]) {
 	case 's': mult = 1; num[len - 1] = '\0'; break;
@@ -77,12 +74,23 @@ parse_duration(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 	case 'd': mult = 86400; num[len - 1] = '\0'; break;
 	}
 	if (parse_u64(num, 100ULL * 365 * 86400, &v) == -1 ||
-	    v * mult > 100ULL * 365 * 86400) {
+	    v * mult > 100ULL * 365 * 86400)
+		return -1;
+	*seconds = (int64_t)(v * mult);
+	return 0;
+}
+
+static int
+parse_duration(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	int64_t	secs;
+
+	if (conf_parse_duration(value, &secs) == -1) {
 		cfg_error(cfg, "%s: bad duration '%s' (use e.g. 30s, 5m, 1h, 5d)",
 		    opt->name, value);
 		return -1;
 	}
-	*(long *)result = (long)(v * mult);
+	*(long *)result = (long)secs;
 	return 0;
 }
 

@@ -137,4 +137,8 @@ const char *auth_mech_name(enum auth_mech);
  * itself (PLAIN, LOGIN, XOAUTH2, OAUTHBEARER)? */
 int	auth_mech_cleartext(enum auth_mech);
 
+/* conf_parse_duration - "90", "90s", "5m", "2h", "5d" (at most 100
+ * years) as seconds, as the configuration's durations are read; 0 or -1. */
+int	conf_parse_duration(const char *value, int64_t *seconds);
+
 #endif

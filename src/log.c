@@ -14,6 +14,8 @@ static const char *log_ident = "relayq";
 static int	 log_stderr;
 static int	 log_debug_on;
 static int	 log_opened;
+static int	 log_stderr_quiet;
+static void	(*log_stderr_before)(void);
 
 void
 log_init(const char *ident, int stderr_too)
@@ -33,6 +35,13 @@ log_set_stderr(int on)
 }
 
 void
+log_set_stderr_hook(void (*before)(void), int quiet)
+{
+	log_stderr_before = before;
+	log_stderr_quiet = quiet;
+}
+
+void
 log_set_debug(int on)
 {
 	log_debug_on = on;
@@ -46,8 +55,12 @@ log_vemit(int prio, const char *f, va_list ap)
 	vsnprintf(line, sizeof(line), f, ap);
 	if (log_opened)
 		syslog(prio, "%s", line);
-	if (log_stderr)
-		fprintf(stderr, "%s: %s\n", log_ident, line);
+	if (!log_stderr || (log_stderr_quiet && prio != LOG_WARNING &&
+	    prio != LOG_ERR))
+		return;
+	if (log_stderr_before)
+		log_stderr_before();
+	fprintf(stderr, "%s: %s\n", log_ident, line);
 }
 
 void

@@ -15,6 +15,10 @@
  * mirrors every line to stderr as "ident: text". */
 void	log_init(const char *ident, int stderr_too);
 void	log_set_stderr(int on);
+/* log_set_stderr_hook - before() runs ahead of every line mirrored to
+ * stderr (a progress line on the terminal clears itself); quiet mirrors
+ * only warnings and errors. */
+void	log_set_stderr_hook(void (*before)(void), int quiet);
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_err(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -124,8 +124,8 @@ load_one(struct spool *sp, int dirfd, enum where w, const char *id,
 	return 0;
 }
 
-static void
-format_age(int64_t secs, char *out, size_t len)
+void
+queue_format_age(int64_t secs, char *out, size_t len)
 {
 	if (secs < 0)
 		secs = 0;
@@ -166,7 +166,7 @@ print_one(struct spool *sp, int dirfd, enum where w, struct states *states,
 		fprintf(out, "(held: relayq release %s sends it)\n", env.id);
 	} else if (qs.error[0]) {
 		escape_text(err, sizeof(err), qs.error, strlen(qs.error));
-		format_age(qs.next - (int64_t)now, age, sizeof(age));
+		queue_format_age(qs.next - (int64_t)now, age, sizeof(age));
 		fprintf(out, "(%s; attempt %d, next in %s)\n", err,
 		    qs.attempts, age);
 	}

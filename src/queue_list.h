@@ -13,6 +13,7 @@
 #define RELAYQ_QUEUE_LIST_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "conf.h"
@@ -38,6 +39,9 @@ int	queue_hold_open(struct spool *sp, int create);
  * spool_list, spool_open_message, state_read and state_write work on
  * hold/ or failed/.  Owns nothing: never spool_close() a view. */
 void	queue_view(struct spool *view, const struct spool *sp, int dirfd);
+
+/* queue_format_age - a duration as mailq shows it: 90s, 5m, 3h, 2d. */
+void	queue_format_age(int64_t secs, char *out, size_t len);
 
 /* json_put_string - s as a JSON string: quote and backslash escaped,
  * control bytes as \u00XX, invalid UTF-8 replaced by U+FFFD. */

@@ -12,9 +12,13 @@
  *	relayq [-C file] [-v] delete ID ...
  *	relayq [-C file] [-v] check
  *	relayq [-C file] [-v] send-test ADDRESS
+ *	relayq [-C file] [-v] setup [options]
+ *	relayq [-C file] status [--json | --monitoring [thresholds]]
  *
- * Not set-id.  Run by root, every command but queue and show becomes the
- * relayq account before touching the queue; -C (or RELAYQ_CONFIG) is for
+ * Not set-id.  Run by root, every command but queue, show, status and
+ * setup becomes the
+ * relayq account before touching the queue (setup does so in a child
+ * for its check); -C (or RELAYQ_CONFIG) is for
  * tests and private queues, and keeps the caller's own rights.
  */
 #ifdef HAVE_CONFIG_H
@@ -33,6 +37,8 @@
 #include "pathnames.h"
 #include "queue_list.h"
 #include "runner.h"
+#include "setup.h"
+#include "status.h"
 
 #define USAGE \
 	"usage: relayq [-C file] [-v] queue [--json]\n" \
@@ -45,6 +51,9 @@
 	"       relayq [-C file] [-v] delete ID ...\n" \
 	"       relayq [-C file] [-v] check\n" \
 	"       relayq [-C file] [-v] send-test ADDRESS\n" \
+	"       relayq [-C file] [-v] setup [--provider NAME | --host HOST] ...\n" \
+	"       relayq [-C file] status [--json | --monitoring [-w N] [-c N]\n" \
+	"              [--age-warning DUR] [--age-critical DUR]]\n" \
 	"       relayq --version | --help\n"
 
 static void __attribute__((noreturn))
@@ -82,6 +91,13 @@ help(void)
 	    "             without sending mail; exit 69 if one fails\n"
 	    "  send-test  queue a test message to ADDRESS, run the queue once\n"
 	    "             and report what became of it\n"
+	    "  setup      write relayq.conf and the secret file for a provider\n"
+	    "             or host, then check; relayq setup --help for the\n"
+	    "             options (the secret comes from stdin or the prompt,\n"
+	    "             never from the command line)\n"
+	    "  status     relays, runner, counts, oldest message, last success\n"
+	    "             and error; --json; --monitoring: one line and exit\n"
+	    "             0-3 for Nagios, Icinga and the like\n"
 	    "\n"
 	    "Queue ids are the 20 hexadecimal digits relayq queue shows.  A\n"
 	    "message that a running queue runner is sending at that moment may\n"
@@ -91,7 +107,8 @@ help(void)
 
 enum cmd {
 	CMD_QUEUE, CMD_SHOW, CMD_RUN, CMD_FLUSH, CMD_HOLD, CMD_RELEASE,
-	CMD_REQUEUE, CMD_DELETE, CMD_CHECK, CMD_SEND_TEST,
+	CMD_REQUEUE, CMD_DELETE, CMD_CHECK, CMD_SEND_TEST, CMD_SETUP,
+	CMD_STATUS,
 };
 
 static const struct {
@@ -110,6 +127,8 @@ static const struct {
 	{ "delete",	CMD_DELETE,	1, -1 },
 	{ "check",	CMD_CHECK,	0, 0 },
 	{ "send-test",	CMD_SEND_TEST,	1, 1 },
+	{ "setup",	CMD_SETUP,	0, -1 },
+	{ "status",	CMD_STATUS,	0, -1 },
 };
 
 int
@@ -154,6 +173,25 @@ main(int argc, char **argv)
 	if (config == NULL && getenv("RELAYQ_CONFIG") &&
 	    *getenv("RELAYQ_CONFIG"))
 		config = getenv("RELAYQ_CONFIG");
+	/* As sendmail does: another runner only for a test configuration. */
+	if (config != NULL && getenv("RELAYQ_RUNNER") &&
+	    *getenv("RELAYQ_RUNNER"))
+		runner = getenv("RELAYQ_RUNNER");
+	memset(&ao, 0, sizeof(ao));
+	ao.verbose = verbose;
+	ao.runner = runner;
+	ao.override = config;
+	log_init("relayq", 1);
+	log_set_stderr(verbose || isatty(STDERR_FILENO));
+	log_set_debug(verbose);
+
+	/* Their own options, their own configuration handling. */
+	if (cmd == CMD_STATUS)
+		return status_main(config ? config : RELAYQ_CONFIG_PATH,
+		    config != NULL, args, nargs, stdout);
+	if (cmd == CMD_SETUP)
+		return setup_main(config ? config : RELAYQ_CONFIG_PATH,
+		    config != NULL, args, nargs, &ao);
 
 	memset(&o, 0, sizeof(o));
 	o.verbose = verbose;
@@ -173,6 +211,9 @@ main(int argc, char **argv)
 	case CMD_FLUSH:
 		o.mode = RUNNER_ONCE;
 		o.flush = 1;
+		/* On a terminal, how it goes; quiet for scripts and cron. */
+		if (isatty(STDOUT_FILENO))
+			o.progress = stdout;
 		break;
 	default:
 		break;
@@ -181,10 +222,6 @@ main(int argc, char **argv)
 	for (i = 0; i < nargs && cmd != CMD_QUEUE && cmd != CMD_RUN; i++)
 		if (args[i][0] == '-')
 			usage();
-
-	log_init("relayq", 1);
-	log_set_stderr(verbose || isatty(STDERR_FILENO));
-	log_set_debug(verbose);
 
 	/* Listing and looking keep the caller's identity: the relayq group
 	 * may read the queue.  Everything else is the runner's work. */
@@ -198,15 +235,6 @@ main(int argc, char **argv)
 		fprintf(stderr, "relayq: %s\n", why);
 		return EX_CONFIG;
 	}
-	/* As sendmail does: another runner only for a test configuration. */
-	if (config != NULL && getenv("RELAYQ_RUNNER") &&
-	    *getenv("RELAYQ_RUNNER"))
-		runner = getenv("RELAYQ_RUNNER");
-	memset(&ao, 0, sizeof(ao));
-	ao.verbose = verbose;
-	ao.runner = runner;
-	ao.override = config;
-
 	switch (cmd) {
 	case CMD_QUEUE:
 		code = json ? queue_list_json(&cf, stdout, why, sizeof(why)) :

@@ -28,6 +28,7 @@
 #include "pathnames.h"
 #include "rewrite.h"
 #include "runner.h"
+#include "runstate.h"
 #include "smtp.h"
 #include "spool.h"
 #include "util.h"
@@ -45,6 +46,19 @@
 #define KEEP_IDLE_SECONDS	10
 
 static volatile sig_atomic_t	got_flush, got_stop;
+
+/* What a delivery thread last saw of the relays, for relayq status: the
+ * latest success and the latest problem, ordered across threads by seq. */
+struct events {
+	uint64_t	ok_seq, err_seq;
+	int64_t		ok_time, err_time;
+	char		ok_relay[RUNSTATE_TEXT];
+	char		err_relay[RUNSTATE_TEXT];
+	char		err[RUNSTATE_TEXT];
+	int		credentials;
+};
+
+static uint64_t	event_seq;
 
 /* Between two messages: has a stop signal arrived (they stay blocked
  * while we work, so a delivery step is never cut in half)? */
@@ -82,7 +96,48 @@ struct delivery {
 	int64_t			 auth_wait;	/* a relay refused us until */
 	int			 delivered, deferred, failed;
 	int			 made;		/* notifications queued */
+	struct events		 ev;
 };
+
+static void
+note_success(struct delivery *d, const char *relay)
+{
+	d->ev.ok_seq = __atomic_add_fetch(&event_seq, 1, __ATOMIC_RELAXED);
+	d->ev.ok_time = (int64_t)time(NULL);
+	escape_text(d->ev.ok_relay, sizeof(d->ev.ok_relay), relay,
+	    strlen(relay));
+}
+
+static void
+note_error(struct delivery *d, const char *relay, const char *text,
+    int credentials)
+{
+	d->ev.err_seq = __atomic_add_fetch(&event_seq, 1, __ATOMIC_RELAXED);
+	d->ev.err_time = (int64_t)time(NULL);
+	escape_text(d->ev.err_relay, sizeof(d->ev.err_relay), relay,
+	    strlen(relay));
+	escape_text(d->ev.err, sizeof(d->ev.err), text, strlen(text));
+	d->ev.credentials = credentials;
+}
+
+/* Keep the later of each kind. */
+static void
+merge_events(struct events *into, const struct events *from)
+{
+	if (from->ok_seq > into->ok_seq) {
+		into->ok_seq = from->ok_seq;
+		into->ok_time = from->ok_time;
+		memcpy(into->ok_relay, from->ok_relay, sizeof(into->ok_relay));
+	}
+	if (from->err_seq > into->err_seq) {
+		into->err_seq = from->err_seq;
+		into->err_time = from->err_time;
+		memcpy(into->err_relay, from->err_relay,
+		    sizeof(into->err_relay));
+		memcpy(into->err, from->err, sizeof(into->err));
+		into->credentials = from->credentials;
+	}
+}
 
 static int64_t
 backoff(const struct config *cf, int attempts)
@@ -159,16 +214,20 @@ open_session(struct delivery *d)
 		const struct smarthost *sh = &d->cf->smarthosts[h];
 		const char *helo = d->cf->helo_name ? d->cf->helo_name :
 		    conf_domain(d->cf);
+		char relay[300];
 
+		snprintf(relay, sizeof(relay), "%s:%d", sh->host, sh->port);
 		if (auth_waiting(d, sh, now, why, sizeof(why))) {
 			log_warn("%s", why);
 			snprintf(d->down_why, sizeof(d->down_why), "%s", why);
+			note_error(d, relay, why, 1);
 			continue;
 		}
 		if (sh->user != NULL && conf_read_secret(d->cf, sh, getegid(),
 		    &secret, why, sizeof(why)) == -1) {
 			log_err("smarthost %s: %s", sh->host, why);
 			snprintf(d->down_why, sizeof(d->down_why), "%s", why);
+			note_error(d, relay, why, 1);
 			continue;
 		}
 		if (smtp_open(&d->ss, sh, helo, secret, why, sizeof(why)) == 0) {
@@ -200,6 +259,7 @@ open_session(struct delivery *d)
 		else
 			log_warn("%s", why);
 		snprintf(d->down_why, sizeof(d->down_why), "%s", why);
+		note_error(d, relay, why, d->ss.auth_refused);
 	}
 	d->down = 1;
 	return -1;
@@ -504,6 +564,7 @@ deliver_one(struct delivery *d, const char *id, time_t now, int flush)
 		if (rc[i].code / 100 == 2) {
 			qs.status[idx] = RCPT_DELIVERED;
 			status = "sent";
+			note_success(d, relay);
 		} else if (rc[i].code / 100 == 5) {
 			qs.status[idx] = RCPT_FAILED;
 			status = "bounced";
@@ -511,6 +572,9 @@ deliver_one(struct delivery *d, const char *id, time_t now, int flush)
 			failed_now[nfailed_now++] = idx;
 		} else
 			status = "deferred";
+		/* A session that never opened was noted by open_session. */
+		if (qs.status[idx] != RCPT_DELIVERED && strcmp(relay, "none"))
+			note_error(d, relay, text, 0);
 		if (qs.status[idx] != RCPT_PENDING) {
 			free(qs.reply[idx]);
 			qs.reply[idx] = xstrdup(text);
@@ -610,14 +674,73 @@ deliver_one(struct delivery *d, const char *id, time_t now, int flush)
 /* Messages a pass gives each connection before it opens another. */
 #define MESSAGES_PER_WORKER	50
 
+/* A flush on a terminal: one status line, redrawn in place. */
+struct progress {
+	FILE	*out;
+	int	 delivered, deferred, failed;	/* in the passes before */
+	size_t	 width;				/* of the line on screen */
+	char	 via[340];			/* the relay last used */
+	char	 error[RUNSTATE_TEXT];		/* the last problem */
+};
+
+/* What a run learns over its passes: for the status record and the
+ * flush summary. */
+struct news {
+	struct events	 ev;
+	int		 tried;		/* messages attempted */
+	struct progress	*prog;
+};
+
+static struct progress	*progress_on_screen;
+
 struct pass {
 	pthread_mutex_t	  lock;
 	char		**ids;
-	size_t		  n, next;
+	size_t		  n, next, done;
 	int		  flush;
 	int64_t		  earliest;
 	int		  delivered, deferred, failed, made;
+	struct events	  ev;
+	struct progress	 *prog;
 };
+
+/* The log hook: a log line on the terminal first wipes the status line,
+ * which the next message's redraw brings back. */
+static void
+progress_clear(void)
+{
+	struct progress	*pr = progress_on_screen;
+
+	if (pr == NULL || pr->width == 0)
+		return;
+	flockfile(pr->out);
+	fprintf(pr->out, "\r%*s\r", (int)pr->width, "");
+	fflush(pr->out);
+	pr->width = 0;
+	funlockfile(pr->out);
+}
+
+/* Called with the pass lock held. */
+static void
+progress_draw(struct pass *p, struct delivery *d)
+{
+	struct progress	*pr = p->prog;
+	int		 n;
+
+	if (d != NULL && d->open)
+		relay_name(d, pr->via, sizeof(pr->via));
+	flockfile(pr->out);
+	n = fprintf(pr->out, "\rflush: %d delivered, %d deferred, %d failed, "
+	    "%zu to go%s%s%s", pr->delivered + p->delivered, pr->deferred +
+	    p->deferred, pr->failed + p->failed, p->n - p->done,
+	    pr->via[0] ? " (via " : "", pr->via, pr->via[0] ? ")" : "");
+	if (n > 1 && (size_t)(n - 1) < pr->width)
+		fprintf(pr->out, "%*s", (int)(pr->width - (size_t)(n - 1)), "");
+	if (n > 1)
+		pr->width = (size_t)(n - 1);
+	fflush(pr->out);
+	funlockfile(pr->out);
+}
 
 struct worker {
 	struct pass	*p;
@@ -636,6 +759,7 @@ work(void *arg)
 	struct pass	*p = w->p;
 	int64_t		 next;
 	size_t		 i;
+	int		 delivered, deferred, failed;
 
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
@@ -645,20 +769,27 @@ work(void *arg)
 		}
 		i = p->next++;
 		pthread_mutex_unlock(&p->lock);
+		delivered = w->d->delivered;
+		deferred = w->d->deferred;
+		failed = w->d->failed;
 		next = deliver_one(w->d, p->ids[i], time(NULL), p->flush);
 		pthread_mutex_lock(&p->lock);
+		p->done++;
+		p->delivered += w->d->delivered - delivered;
+		p->deferred += w->d->deferred - deferred;
+		p->failed += w->d->failed - failed;
 		if (next > 0 && (p->earliest == -1 || next < p->earliest))
 			p->earliest = next;
+		if (p->prog)
+			progress_draw(p, w->d);
 		pthread_mutex_unlock(&p->lock);
 	}
 	/* The runner's own session may serve the next pass too. */
 	if (!w->kept)
 		close_session(w->d);
 	pthread_mutex_lock(&p->lock);
-	p->delivered += w->d->delivered;
-	p->deferred += w->d->deferred;
-	p->failed += w->d->failed;
 	p->made += w->d->made;
+	merge_events(&p->ev, &w->d->ev);
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
 }
@@ -692,7 +823,7 @@ workers_for(struct config *cf, struct spool *sp, char **ids, size_t n,
  */
 static int64_t
 deliver_pass(struct config *cf, struct spool *sp, int flush,
-    struct delivery *keep)
+    struct delivery *keep, struct news *news)
 {
 	static int		 warned_unconfigured;
 	struct worker		*w;
@@ -720,6 +851,9 @@ deliver_pass(struct config *cf, struct spool *sp, int flush,
 	p.n = n;
 	p.flush = flush;
 	p.earliest = -1;
+	p.prog = news->prog;
+	if (p.prog && n > 0)
+		progress_draw(&p, NULL);
 	(void)conf_domain(cf);	/* computed once, before any thread reads it */
 	nw = n > 0 ? workers_for(cf, sp, ids, n, flush) : 1;
 	w = xcalloc((size_t)nw, sizeof(*w));
@@ -746,6 +880,13 @@ deliver_pass(struct config *cf, struct spool *sp, int flush,
 	if (p.delivered + p.deferred + p.failed > 0)
 		log_info("queue run: %d delivered, %d deferred, %d failed",
 		    p.delivered, p.deferred, p.failed);
+	news->tried += p.delivered + p.deferred + p.failed;
+	merge_events(&news->ev, &p.ev);
+	if (p.prog) {
+		p.prog->delivered += p.delivered;
+		p.prog->deferred += p.deferred;
+		p.prog->failed += p.failed;
+	}
 	free(w);
 	pthread_mutex_destroy(&p.lock);
 	spool_list_free(ids, n);
@@ -800,16 +941,76 @@ wait_for_work(int inofd, int64_t until, const sigset_t *allow)
 	return 0;
 }
 
+static const char *
+mode_name(enum runner_mode m)
+{
+	switch (m) {
+	case RUNNER_DAEMON:
+		return "daemon";
+	case RUNNER_ON_DEMAND:
+		return "on-demand";
+	default:
+		return "once";
+	}
+}
+
+/* The status record after a pass that tried something; the write is a
+ * small file and a rename, no fsync. */
+static void
+record_news(struct spool *sp, struct runstate *rs, const struct news *nw)
+{
+	const struct events	*ev = &nw->ev;
+
+	rs->last_pass = (int64_t)time(NULL);
+	if (ev->ok_seq) {
+		rs->success_time = ev->ok_time;
+		memcpy(rs->success_relay, ev->ok_relay,
+		    sizeof(rs->success_relay));
+	}
+	if (ev->err_seq) {
+		rs->error_time = ev->err_time;
+		memcpy(rs->error_relay, ev->err_relay,
+		    sizeof(rs->error_relay));
+		memcpy(rs->error, ev->err, sizeof(rs->error));
+		rs->credentials = ev->credentials;
+	}
+	if (ev->ok_seq || ev->err_seq)
+		rs->error_last = ev->err_seq > ev->ok_seq;
+	if (runstate_write(sp->rootfd, rs) == -1)
+		log_debug("cannot write %s/%s: %s", sp->dir, RUNSTATE_FILE,
+		    strerror(errno));
+}
+
+/* The last line of a flush on a terminal. */
+static void
+progress_end(struct progress *pr, const struct news *nw)
+{
+	progress_clear();
+	fprintf(pr->out, "flush: %d delivered, %d deferred, %d failed",
+	    pr->delivered, pr->deferred, pr->failed);
+	if (pr->deferred + pr->failed > 0 && nw->ev.err_seq)
+		fprintf(pr->out, "; last error: %s", nw->ev.err);
+	else if (pr->delivered > 0 && nw->ev.ok_seq)
+		fprintf(pr->out, " (via %s)", nw->ev.ok_relay);
+	fputc('\n', pr->out);
+	fflush(pr->out);
+	progress_on_screen = NULL;
+	log_set_stderr_hook(NULL, 0);
+}
+
 int
 runner_run(struct config *cf, const struct runner_opts *o)
 {
 	struct spool		 sp;
 	struct delivery		 keep;
+	struct runstate		 rs;
+	struct news		 news;
+	struct progress		 prog;
 	struct sigaction	 sa;
 	sigset_t		 block, allow;
 	char			 why[512];
 	int64_t			 next, until;
-	int			 inofd = -1, rc, flush = o->flush;
+	int			 inofd = -1, rc, flush = o->flush, tried;
 
 	if (spool_open(&sp, cf->queue_dir, 1, why, sizeof(why)) == -1) {
 		log_err("%s", why);
@@ -824,9 +1025,14 @@ runner_run(struct config *cf, const struct runner_opts *o)
 			return EX_TEMPFAIL;
 		}
 		holder = spool_lock_holder(&sp);
-		if (flush && holder > 0 && kill(holder, SIGUSR1) == 0)
+		if (flush && holder > 0 && kill(holder, SIGUSR1) == 0) {
 			log_info("asked the running queue runner (pid %ld) to "
 			    "flush the queue", (long)holder);
+			if (o->progress)
+				fprintf(o->progress, "flush: handed to the "
+				    "queue runner at work (pid %ld); relayq "
+				    "status shows how it goes\n", (long)holder);
+		}
 		else if (o->mode != RUNNER_ON_DEMAND)
 			log_info("another queue runner is at work%s",
 			    holder > 0 ? "" : " (no pid)");
@@ -857,12 +1063,32 @@ runner_run(struct config *cf, const struct runner_opts *o)
 		inofd = watch_intake(&sp);
 	spool_clean_debris(&sp);
 	memset(&keep, 0, sizeof(keep));
+	memset(&news, 0, sizeof(news));
+	if (o->progress) {
+		memset(&prog, 0, sizeof(prog));
+		prog.out = o->progress;
+		news.prog = &prog;
+		progress_on_screen = &prog;
+		/* One line per recipient would bury it; -v keeps them. */
+		log_set_stderr_hook(progress_clear, !o->verbose);
+	}
+	/* The history goes on from the last runner's record. */
+	(void)runstate_read(sp.rootfd, &rs);
+	rs.pid = (long)getpid();
+	snprintf(rs.mode, sizeof(rs.mode), "%s", mode_name(o->mode));
+	rs.started = (int64_t)time(NULL);
+	if (runstate_write(sp.rootfd, &rs) == -1)
+		log_debug("cannot write %s/%s: %s", sp.dir, RUNSTATE_FILE,
+		    strerror(errno));
 
 	for (;;) {
 		got_flush = 0;
 		if (spool_take_flush_request(&sp))
 			flush = 1;
-		next = deliver_pass(cf, &sp, flush, &keep);
+		tried = news.tried;
+		next = deliver_pass(cf, &sp, flush, &keep, &news);
+		if (news.tried > tried)
+			record_news(&sp, &rs, &news);
 		flush = 0;
 		if (got_stop)
 			break;
@@ -924,6 +1150,8 @@ runner_run(struct config *cf, const struct runner_opts *o)
 	close_session(&keep);
 	if (inofd != -1)
 		close(inofd);
+	if (news.prog)
+		progress_end(news.prog, &news);
 	spool_close(&sp);
 	return EX_OK;
 }

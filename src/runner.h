@@ -12,6 +12,8 @@
 #ifndef RELAYQ_RUNNER_H
 #define RELAYQ_RUNNER_H
 
+#include <stdio.h>
+
 #include "conf.h"
 
 enum runner_mode {
@@ -24,6 +26,8 @@ struct runner_opts {
 	enum runner_mode	mode;
 	int			flush;		/* deferred mail is due now */
 	int			verbose;
+	FILE			*progress;	/* a terminal: flush shows
+						 * how it goes there */
 };
 
 /* runner_run - returns a sysexits code. */

@@ -263,3 +263,16 @@ base64_encode(const void *in, size_t len, char *out, size_t outlen)
 	out[o] = '\0';
 	return (int)o;
 }
+
+void
+complain(const char *f, ...)
+{
+	va_list	ap;
+
+	fflush(stdout);
+	fputs("relayq: ", stderr);
+	va_start(ap, f);
+	vfprintf(stderr, f, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}

@@ -44,6 +44,10 @@ int	 parse_u64(const char *s, uint64_t max, uint64_t *out);
 /* random_bytes - fill buf from the kernel's CSPRNG. */
 int	 random_bytes(void *buf, size_t len);
 
+/* complain - the administrator's commands' one line on stderr,
+ * "relayq: ...", after what stdout holds so far. */
+void	 complain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* wipe - clear a secret so the compiler cannot elide it. */
 void	 wipe(void *buf, size_t len);
 

@@ -14,7 +14,7 @@ as_nobody() {
 
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || return 0
-	make_privtest_accounts
+	make_test_accounts
 	rm -rf "$PRIV"
 	mkdir -p "$PRIV"
 	chmod 0755 "$PRIV"

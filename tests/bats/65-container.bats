@@ -22,7 +22,7 @@ PRIV=${RELAYQ_PRIVTEST_DIR:?run through make check}
 
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || return 0
-	make_privtest_accounts
+	make_test_accounts
 }
 
 setup() {

@@ -171,6 +171,16 @@ queue_is_empty() {
 	[ -z "$(queue_files)" ] && [ -z "$(intake_files)" ]
 }
 
+# make_test_accounts - the accounts of the scratch installations (root
+# only): rqtest (user and group, the runner's) and rqtestdrop (submission).
+make_test_accounts() {
+	getent group rqtest >/dev/null || groupadd --system rqtest
+	getent group rqtestdrop >/dev/null || groupadd --system rqtestdrop
+	getent passwd rqtest >/dev/null ||
+	    useradd --system --gid rqtest --no-create-home \
+	    --home-dir /nonexistent --shell /usr/sbin/nologin rqtest
+}
+
 # Stop any runner that works this test's spool (it holds the lock).
 stop_runners() {
 	local pid
@@ -194,16 +204,6 @@ common_teardown() {
 
 events() {
 	cat "$RELAY_DIR/events.log" 2>/dev/null
-}
-
-# The scratch installation of the set-id programs (tests/priv, paths
-# compiled in under $RELAYQ_PRIVTEST_DIR): its accounts, made once.
-make_privtest_accounts() {
-	getent group rqtest >/dev/null || groupadd --system rqtest
-	getent group rqtestdrop >/dev/null || groupadd --system rqtestdrop
-	getent passwd rqtest >/dev/null ||
-	    useradd --system --gid rqtest --no-create-home \
-	    --home-dir /nonexistent --shell /usr/sbin/nologin rqtest
 }
 
 # privtest_config PRIV - on stdout, the configuration of a scratch
