@@ -146,6 +146,9 @@ revive_relay() {
 	[[ "$output" == *"WARNING: the last attempt failed on the credentials"* ]]
 	[[ "$output$stderr" != *"wrong password"* ]]
 	printf 's3cret pass\n' > "$SECRET"
+	# After a refusal the runner leaves the relay alone for retry_min;
+	# relayq check lifts that wait once AUTH passes.
+	relayq check
 	relayq flush
 	queue_is_empty
 	[ "$(status_json 'd["last_error"]["credentials_refused"]')" = False ]
