@@ -18,6 +18,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -998,6 +999,56 @@ progress_end(struct progress *pr, const struct news *nw)
 	log_set_stderr_hook(NULL, 0);
 }
 
+/* Which version of the configuration file this runner has read: a
+ * runner that lingers or runs as a service must not go on with settings
+ * the administrator has since changed (relayq setup, then relayq flush). */
+static void
+config_seen(const char *path, struct stat *seen)
+{
+	if (stat(path, seen) == -1)
+		memset(seen, 0, sizeof(*seen));
+}
+
+static int
+config_changed(const char *path, const struct stat *seen)
+{
+	struct stat	now;
+
+	config_seen(path, &now);
+	return now.st_dev != seen->st_dev || now.st_ino != seen->st_ino ||
+	    now.st_size != seen->st_size ||
+	    now.st_mtim.tv_sec != seen->st_mtim.tv_sec ||
+	    now.st_mtim.tv_nsec != seen->st_mtim.tv_nsec;
+}
+
+/* Read the configuration again; 0 to go on (with the new one, or with
+ * the old one if the new one is broken), -1 if this runner must stop
+ * because the queue moved. */
+static int
+reload_config(struct config *cf, struct delivery *keep)
+{
+	struct config	fresh;
+	char		why[512];
+
+	if (conf_load(cf->path, cf->file_found, &fresh, why,
+	    sizeof(why)) == -1) {
+		log_err("%s; going on with the configuration read before",
+		    why);
+		return 0;
+	}
+	if (strcmp(fresh.queue_dir, cf->queue_dir) != 0) {
+		log_warn("%s: queue_dir changed; this runner stops, the next "
+		    "one works the new queue", cf->path);
+		conf_free(&fresh);
+		return -1;
+	}
+	close_session(keep);
+	conf_free(cf);
+	*cf = fresh;
+	log_info("%s changed: configuration read again", cf->path);
+	return 0;
+}
+
 int
 runner_run(struct config *cf, const struct runner_opts *o)
 {
@@ -1011,6 +1062,7 @@ runner_run(struct config *cf, const struct runner_opts *o)
 	char			 why[512];
 	int64_t			 next, until;
 	int			 inofd = -1, rc, flush = o->flush, tried;
+	struct stat		 conf_stat;
 
 	if (spool_open(&sp, cf->queue_dir, 1, why, sizeof(why)) == -1) {
 		log_err("%s", why);
@@ -1081,8 +1133,14 @@ runner_run(struct config *cf, const struct runner_opts *o)
 		log_debug("cannot write %s/%s: %s", sp.dir, RUNSTATE_FILE,
 		    strerror(errno));
 
+	config_seen(cf->path, &conf_stat);
 	for (;;) {
 		got_flush = 0;
+		if (config_changed(cf->path, &conf_stat)) {
+			config_seen(cf->path, &conf_stat);
+			if (reload_config(cf, &keep) == -1)
+				break;
+		}
 		if (spool_take_flush_request(&sp))
 			flush = 1;
 		tried = news.tried;

@@ -430,3 +430,26 @@ assert E["attempts"] == 1 and E["next_attempt"] == 0, E
 	[[ "${lines[1]}" == *": deferred (connect to 127.0.0.1:$RELAY_PORT: Connection refused)" ]]
 	[ -n "$(queue_files)" ]
 }
+
+@test "flush: a runner started before the smart host was configured reads the new configuration" {
+	setup_relay_and_config starttls
+	cp "$CONF" "$CONF.full"
+	sed '/^smarthost/,/^}/d' "$CONF.full" > "$CONF.bare"
+	mv "$CONF.bare" "$CONF"
+	! grep -q smarthost "$CONF" || false
+	timeout 60 "$RELAYQ" run --daemon 3>&- &
+	# The lock still names the runner that made the spool until the
+	# daemon writes its own pid there.
+	wait_for 10 bash -c "kill -0 \$(cat '$SPOOL/intake/lock') 2>/dev/null"
+	pid=$(cat "$SPOOL/intake/lock")
+	sendmail bob@example.org <<< "Subject: before setup"
+	sleep 1
+	[ "$(received_count)" -eq 0 ]
+	mv "$CONF.full" "$CONF"
+	run -0 relayq flush
+	wait_for 10 has_received 1
+	# The same runner, still up, read the new configuration.
+	[ "$(cat "$SPOOL/intake/lock")" = "$pid" ]
+	kill -0 "$pid"
+	wait_for 5 queue_is_empty
+}
