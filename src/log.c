@@ -9,6 +9,7 @@
 #include <syslog.h>
 
 #include "log.h"
+#include "util.h"
 
 static const char *log_ident = "relayq";
 static int	 log_stderr;
@@ -50,9 +51,13 @@ log_set_debug(int on)
 static void
 log_vemit(int prio, const char *f, va_list ap)
 {
-	char	line[2048];
+	char	raw[2048], line[2048];
 
-	vsnprintf(line, sizeof(line), f, ap);
+	vsnprintf(raw, sizeof(raw), f, ap);
+	/* Callers escape outside text, but one line must stay one line
+	 * even if one forgets: a control byte left in it could end it,
+	 * start a forged one, or drive the terminal that shows the log. */
+	escape_controls(line, sizeof(line), raw);
 	if (log_opened)
 		syslog(prio, "%s", line);
 	if (!log_stderr || (log_stderr_quiet && prio != LOG_WARNING &&

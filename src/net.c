@@ -194,9 +194,9 @@ conn_fill(struct conn *c, int64_t deadline)
 }
 
 int
-conn_getline(struct conn *c, char *out, size_t max, size_t *lenp)
+conn_getline(struct conn *c, char *out, size_t max, size_t *lenp,
+    int64_t deadline)
 {
-	int64_t	 deadline = now_ms() + c->timeout_ms;
 	char	*nl;
 	size_t	 len;
 

@@ -11,6 +11,7 @@
 #define RELAYQ_NET_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct tls_params;
@@ -36,8 +37,11 @@ int	conn_connect(struct conn *c, const char *host, int port,
  * relay as p asks: chain and host name, pins (see tls.h). */
 int	conn_starttls(struct conn *c, const struct tls_params *p);
 /* conn_getline - the next line without its line end into out; a line
- * longer than max - 1 is an error (hostile relay). */
-int	conn_getline(struct conn *c, char *out, size_t max, size_t *len);
+ * longer than max - 1 is an error (hostile relay), and so is a line not
+ * complete by deadline (now_ms() time), which the caller sets once for a
+ * whole reply so that a relay dripping lines cannot stretch it. */
+int	conn_getline(struct conn *c, char *out, size_t max, size_t *len,
+	    int64_t deadline);
 int	conn_write(struct conn *c, const void *buf, size_t len);
 int	conn_flush(struct conn *c);
 /* conn_pending_input - bytes already received but not yet consumed. */

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,9 +43,13 @@ priv_is_setid(void)
 int
 priv_raise(void)
 {
+	int	rc;
+
 	if (real_gid == priv_gid)
 		return 0;
-	return setegid(priv_gid);
+	rc = setegid(priv_gid);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	return rc;
 }
 
 int
@@ -57,6 +62,7 @@ priv_lower(void)
 		 * header; there is no safe way on. */
 		_exit(EX_OSERR);
 	}
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	return 0;
 }
 
@@ -95,4 +101,33 @@ limit_core(void)
 
 	setrlimit(RLIMIT_CORE, &rl);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+void
+close_other_fds(void)
+{
+#ifdef HAVE_CLOSEFROM
+	closefrom(3);
+#else
+	int	fd;
+
+	for (fd = 3; fd < 1024; fd++)
+		close(fd);
+#endif
+}
+
+void
+raise_limits(void)
+{
+	static const int	 which[] = { RLIMIT_CPU, RLIMIT_FSIZE,
+	    RLIMIT_DATA, RLIMIT_AS, RLIMIT_NOFILE };
+	struct rlimit		 rl;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(which) / sizeof(which[0]); i++)
+		if (getrlimit(which[i], &rl) == 0 && rl.rlim_cur != rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			(void)setrlimit(which[i], &rl);
+		}
+	signal(SIGXFSZ, SIG_IGN);
 }

@@ -23,7 +23,17 @@ void	priv_drop(void);
 /* sanitize_stdio - make sure fds 0, 1 and 2 are open (on /dev/null), so
  * a file we open can never become someone's stdout. */
 void	sanitize_stdio(void);
-/* limit_core - no core dumps: they could hold message text or secrets. */
+/* limit_core - no core dumps: they could hold message text or secrets.
+ * Not dumpable also means the caller cannot trace us or read our /proc
+ * entries; priv_raise/priv_lower and every id change undo it when
+ * fs.suid_dumpable is not 0, so they set it again. */
 void	limit_core(void);
+/* close_other_fds - close every inherited descriptor above 2. */
+void	close_other_fds(void);
+/* raise_limits - soft limits a caller may have lowered to make us fail
+ * halfway (CPU time, file size, memory, open files) go up to the hard
+ * ones, and a file too large fails a write (EFBIG) instead of killing
+ * us with SIGXFSZ. */
+void	raise_limits(void);
 
 #endif

@@ -30,25 +30,11 @@
 #include "runner.h"
 #include "util.h"
 
-static void
-close_other_fds(void)
-{
-#ifdef HAVE_CLOSEFROM
-	closefrom(3);
-#else
-	int	fd;
-
-	for (fd = 3; fd < 1024; fd++)
-		close(fd);
-#endif
-}
-
 int
 main(int argc, char **argv)
 {
 	struct runner_opts	 o;
 	struct config		 cf;
-	struct rlimit		 rl;
 	char			 why[1024], *override = NULL;
 	const char		*env;
 	int			 trusted_caller, code;
@@ -62,21 +48,14 @@ main(int argc, char **argv)
 		override = xstrdup(env);
 	if (clearenv() != 0)
 		_exit(EX_OSERR);
-	/* The caller may have shrunk our limits to make us fail halfway. */
-	if (getrlimit(RLIMIT_FSIZE, &rl) == 0) {
-		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_FSIZE, &rl);
-	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
-	}
+	raise_limits();
 
 	log_init("relayq", 0);
 	if (runner_take_identity(override != NULL, why, sizeof(why)) == -1) {
 		log_err("%s", why);
 		return EX_NOPERM;
 	}
+	limit_core();	/* the id change may have made us dumpable again */
 	memset(&o, 0, sizeof(o));
 	o.mode = RUNNER_ON_DEMAND;
 	if (trusted_caller || override != NULL) {

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -93,6 +94,38 @@ xtext(const char *s)
 	}
 	x[o] = '\0';
 	return x;
+}
+
+/* The caller's environment is not ours: keep copies of what we read and
+ * clear the rest, so nothing we call (resolver, locale, a library) acts
+ * on it.  TZ stays for the Date field; glibc ignores a TZ file path
+ * outside its zone directory in a set-id program. */
+static void
+take_environment(const char **config, const char **runner)
+{
+	const char	*v;
+	char		*tz = NULL;
+
+	*config = *runner = NULL;
+	if ((v = getenv("RELAYQ_CONFIG")) != NULL && *v != '\0')
+		*config = strdup(v);
+	if ((v = getenv("RELAYQ_RUNNER")) != NULL && *v != '\0')
+		*runner = strdup(v);
+	if ((v = getenv("TZ")) != NULL)
+		tz = strdup(v);
+	if (clearenv() != 0 || (tz != NULL && setenv("TZ", tz, 1) != 0))
+		fail(EX_OSERR, "cannot clear the environment");
+	free(tz);
+}
+
+/* -L: the tag goes into every syslog line, so it may not forge one. */
+static int
+tag_ok(const char *tag)
+{
+	size_t	len = strlen(tag);
+
+	return len > 0 && len <= 32 && strspn(tag, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == len;
 }
 
 /* Options that take an argument, glued ("-fme") or separate ("-f me"). */
@@ -256,30 +289,32 @@ main(int argc, char **argv)
 	const char		*config_path = RELAYQ_CONFIG_PATH, *override;
 	const char		*runner = RELAYQ_RUNNER_PATH, *base;
 	char			 why[1024];
-	const char		*tag = "relayq";
+	const char		*tag = "relayq", *env_runner;
 	int			 i, code, verbose = 0, queue_only = 0;
 	int			 mail_errors = 0;
 
 	priv_init();
 	sanitize_stdio();
+	close_other_fds();
 	limit_core();
+	umask(077);
+	raise_limits();
+	/* An empty argument list would make argv + 1 the environment. */
+	if (argc < 1 || argv[0] == NULL)
+		fail(EX_USAGE, "started without a program name");
+	take_environment(&override, &env_runner);
 
 	memset(&s, 0, sizeof(s));
-	if (argc > 0 && argv[0] != NULL) {
-		base = strrchr(argv[0], '/');
-		base = base ? base + 1 : argv[0];
-		/* argv[0] is the caller's: only these two names count. */
-		if (strcmp(base, "mailq") == 0) {
-			mode = MODE_LIST;
-			progname = "mailq";
-		} else if (strcmp(base, "newaliases") == 0) {
-			mode = MODE_ALIASES;
-			progname = "newaliases";
-		}
+	base = strrchr(argv[0], '/');
+	base = base ? base + 1 : argv[0];
+	/* argv[0] is the caller's: only these two names count. */
+	if (strcmp(base, "mailq") == 0) {
+		mode = MODE_LIST;
+		progname = "mailq";
+	} else if (strcmp(base, "newaliases") == 0) {
+		mode = MODE_ALIASES;
+		progname = "newaliases";
 	}
-	override = getenv("RELAYQ_CONFIG");
-	if (override != NULL && *override == '\0')
-		override = NULL;
 
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
 		const char *p = argv[i] + 1;
@@ -360,6 +395,8 @@ main(int argc, char **argv)
 				break;
 			case 'L':	/* syslog tag */
 				tag = option_argument(argv, &i, p + 1, opt);
+				if (!tag_ok(tag))
+					fail(EX_USAGE, "bad syslog tag");
 				break;
 			case 'O':	/* option=value */
 			case 'h':	/* hop count */
@@ -402,8 +439,8 @@ main(int argc, char **argv)
 		/* Someone else's configuration gets no group of ours. */
 		priv_drop();
 		config_path = override;
-		if (getenv("RELAYQ_RUNNER") && *getenv("RELAYQ_RUNNER"))
-			runner = getenv("RELAYQ_RUNNER");
+		if (env_runner != NULL)
+			runner = env_runner;
 	}
 	if (conf_load(config_path, override != NULL, &cf, why,
 	    sizeof(why)) == -1)

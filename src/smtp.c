@@ -29,6 +29,10 @@ _Static_assert(CONF_PIN_LEN == TLS_PIN_LEN, "pin sizes differ");
 static int
 session_fail(struct smtp_session *ss, char *why, size_t whylen)
 {
+	/* After a timeout or a malformed reply nothing the relay says can
+	 * be matched to a command: smtp_close must not wait for a QUIT
+	 * reply, which would double the time a hostile relay holds us. */
+	ss->broken = 1;
 	snprintf(why, whylen, "%s", ss->c.err);
 	return -1;
 }
@@ -68,11 +72,16 @@ read_reply(struct smtp_session *ss, struct reply *r)
 {
 	char	line[REPLY_LINE_MAX + 2], why[128];
 	size_t	len;
+	int64_t	deadline = now_ms() + ss->c.timeout_ms;
 	int	rc;
 
+	/* One deadline for the whole reply, not one per line: up to
+	 * REPLY_LINES_MAX lines each just in time would hold us that many
+	 * timeouts. */
 	reply_init(r);
 	for (;;) {
-		if (conn_getline(&ss->c, line, sizeof(line), &len) == -1)
+		if (conn_getline(&ss->c, line, sizeof(line), &len,
+		    deadline) == -1)
 			return -1;
 		rc = reply_feed_line(r, line, len, why, sizeof(why));
 		if (rc == -1) {
@@ -613,7 +622,9 @@ smtp_send(struct smtp_session *ss, struct smtp_msg *m, char *why,
 	unsigned char	*accepted;
 	size_t		 ncmd = m->nrcpts + 2, k, nread = 0, naccepted = 0, i;
 	size_t		 window = ss->caps.pipelining ? PIPELINE_WINDOW : 1;
-	int		 mail_failed = 0, data_ok = 0, rc = -1, utf8;
+	char		 sum[200];
+	int		 mail_failed = 0, data_ok, data_code = 0, rc = -1;
+	int		 utf8;
 
 	for (i = 0; i < m->nrcpts; i++) {
 		m->rcpts[i].code = 0;
@@ -712,8 +723,17 @@ smtp_send(struct smtp_session *ss, struct smtp_msg *m, char *why,
 				} else
 					set_rcpt(&m->rcpts[i], &r);
 			} else
-				data_ok = r.code == 354;
+				data_code = r.code;
 		}
+	}
+	data_ok = data_code == 354;
+	if (data_code / 100 == 2 || (data_code / 100 == 3 && !data_ok)) {
+		/* Only 354 invites the message; taking a 250 here for the
+		 * verdict would mark mail delivered that never left. */
+		reply_summary(&r, sum, sizeof(sum));
+		snprintf(ss->c.err, sizeof(ss->c.err), "relay %.250s "
+		    "answered DATA with %s", ss->c.peer, sum);
+		goto broken;
 	}
 	if (data_ok && (mail_failed || naccepted == 0)) {
 		/* The relay took DATA though nobody is left to receive it:
@@ -748,7 +768,7 @@ smtp_close(struct smtp_session *ss)
 {
 	struct reply	r;
 
-	if (ss->c.fd != -1) {
+	if (ss->c.fd != -1 && !ss->broken) {
 		ss->c.timeout_ms = ss->c.timeout_ms > 5000 ? 5000 :
 		    ss->c.timeout_ms;
 		if (send_line(ss, "QUIT") == 0 && conn_flush(&ss->c) == 0)

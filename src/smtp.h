@@ -47,6 +47,7 @@ struct smtp_session {
 	const struct smarthost	*sh;
 	int			 tls_active;
 	int			 dirty;		/* a transaction needs RSET */
+	int			 broken;	/* out of step: no QUIT */
 	char			 tlsdesc[128];
 	/* After AUTH, successful or not: the mechanism and its channel
 	 * binding ("" or "tls-exporter", "tls-unique"). */

@@ -145,8 +145,9 @@ fmt(char *buf, size_t len, const char *f, ...)
 	return n;
 }
 
-void
-escape_text(char *out, size_t outlen, const char *in, size_t inlen)
+static void
+escape_bytes(char *out, size_t outlen, const char *in, size_t inlen,
+    int controls_only)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t	 o = 0, i;
@@ -156,7 +157,8 @@ escape_text(char *out, size_t outlen, const char *in, size_t inlen)
 		return;
 	for (i = 0; i < inlen; i++) {
 		c = (unsigned char)in[i];
-		if (c >= 0x20 && c < 0x7f && c != '\\') {
+		if (controls_only ? c >= 0x20 && c != 0x7f :
+		    c >= 0x20 && c < 0x7f && c != '\\') {
 			if (o + 1 >= outlen)
 				break;
 			out[o++] = (char)c;
@@ -170,6 +172,18 @@ escape_text(char *out, size_t outlen, const char *in, size_t inlen)
 		}
 	}
 	out[o] = '\0';
+}
+
+void
+escape_text(char *out, size_t outlen, const char *in, size_t inlen)
+{
+	escape_bytes(out, outlen, in, inlen, 0);
+}
+
+void
+escape_controls(char *out, size_t outlen, const char *in)
+{
+	escape_bytes(out, outlen, in, strlen(in), 1);
 }
 
 int

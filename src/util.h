@@ -37,6 +37,9 @@ int	 fmt(char *buf, size_t len, const char *fmt, ...)
  * replacing control bytes and invalid bytes with \xNN; out is always
  * NUL-terminated. */
 void	 escape_text(char *out, size_t outlen, const char *in, size_t inlen);
+/* escape_controls - the same for the C0 control bytes and DEL of a
+ * string only, for text that may already hold escapes (a log line). */
+void	 escape_controls(char *out, size_t outlen, const char *in);
 
 /* parse_u64 - strict decimal number with no sign, no spaces, <= max. */
 int	 parse_u64(const char *s, uint64_t max, uint64_t *out);

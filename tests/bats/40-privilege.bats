@@ -5,59 +5,7 @@
 # Needs root to set it up; CI runs as root.
 
 load helpers
-
-PRIV=${RELAYQ_PRIVTEST_DIR:?run through make check}
-
-as_nobody() {
-	setpriv --reuid=nobody --regid=nogroup --clear-groups --reset-env "$@"
-}
-
-setup_file() {
-	[ "$(id -u)" -eq 0 ] || return 0
-	make_test_accounts
-	rm -rf "$PRIV"
-	mkdir -p "$PRIV"
-	chmod 0755 "$PRIV"
-	install -o root -g rqtestdrop -m 2755 \
-	    "$RELAYQ_BUILDDIR/tests/priv/sendmail-privtest" "$PRIV/sendmail"
-	install -o rqtest -g rqtest -m 6755 \
-	    "$RELAYQ_BUILDDIR/tests/priv/relayq-runner-privtest" \
-	    "$PRIV/relayq-runner"
-	install -d -o rqtest -g rqtest -m 0751 "$PRIV/spool"
-	install -d -o rqtest -g rqtestdrop -m 3770 "$PRIV/spool/intake"
-	for d in queue failed corrupt; do
-		install -d -o rqtest -g rqtest -m 0750 "$PRIV/spool/$d"
-	done
-}
-
-teardown_file() {
-	local pid
-	if [ -f "$PRIV/spool/intake/lock" ]; then
-		pid=$(cat "$PRIV/spool/intake/lock")
-		[ -n "$pid" ] && kill "$pid" 2>/dev/null || true
-	fi
-}
-
-setup() {
-	if [ "$(id -u)" -ne 0 ]; then
-		skip "needs root to create accounts and set-id files"
-	fi
-	start_relay starttls
-	install -o root -g root -m 0644 "$CERTS/ca.crt" "$PRIV/ca.crt"
-	printf 's3cret pass\n' > "$PRIV/relayq.secret"
-	chown root:rqtest "$PRIV/relayq.secret"
-	chmod 0640 "$PRIV/relayq.secret"
-	privtest_config "$PRIV" > "$PRIV/relayq.conf"
-	chmod 0644 "$PRIV/relayq.conf"
-	SPOOL="$PRIV/spool"
-	unset RELAYQ_CONFIG RELAYQ_RUNNER
-}
-
-teardown() {
-	common_teardown
-	rm -f "$PRIV"/spool/queue/* "$PRIV"/spool/intake/[mt].* \
-	    "$PRIV"/spool/failed/* "$PRIV"/spool/corrupt/*
-}
+load priv
 
 @test "an ordinary user submits; the runner it starts relays with the secret" {
 	run -0 --separate-stderr as_nobody "$PRIV/sendmail" bob@example.org <<< "Subject: from nobody"

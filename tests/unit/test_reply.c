@@ -594,6 +594,70 @@ test_summary_nul(void **state)
 		    "reason\"", esc(out, strlen(out)));
 }
 
+/*
+ * The replies of tests/smarthost/hostile.py (82-hostile.bats), line by
+ * line as conn_getline hands them over: the verdict, and for a reply that
+ * is taken, a summary that is one printable line showing every byte.
+ */
+static void
+test_hostile_lines(void **state)
+{
+	static const struct {
+		const char	*in[3];
+		size_t		 len[3];
+		int		 rc;	/* of the last line */
+		const char	*want;
+	} t[] = {
+		/* controls: CR, ESC (CSI, OSC), BEL; the bare LF ends the
+		 * reply, and what follows it is the next "reply" */
+		{ { "451-4.3.0 first\rINJECTED-CR \x1b[2J\x1b]0;title\x07 "
+		    "\x1b[31mred\x1b[0m", "451 4.3.0 second" }, { 0 }, 1,
+		    "451 4.3.0 first\\x0dINJECTED-CR \\x1b[2J\\x1b]0;title"
+		    "\\x07 \\x1b[31mred\\x1b[0m" },
+		{ { "INJECTED-LF relayq: fake line" }, { 0 }, -1, NULL },
+		/* binary: NUL, DEL, bytes above 0x7f, a C1 CSI (0x9b) */
+		{ { "450 4.2.0 nul\0byte del\x7f high\xff\xfe utf8 \xc3\xa9 "
+		    "\x9b" "31m" }, { 43 }, 1,
+		    "450 4.2.0 nul\\x00byte del\\x7f high\\xff\\xfe utf8 "
+		    "\\xc3\\xa9 \\x9b31m" },
+		/* badcode and mixedcodes */
+		{ { "2200 hostile ESMTP" }, { 0 }, -1, NULL },
+		{ { "250-2.1.5 fine", "550-5.1.1 not fine" }, { 0 }, -1,
+		    NULL },
+		/* data250 is a well-formed reply: smtp.c must judge it */
+		{ { "250 2.0.0 thanks, no need to send it" }, { 0 }, 1,
+		    "250 2.0.0 thanks, no need to send it" },
+	};
+	struct guarded	g;
+	char		why[128], out[512];
+	size_t		i, k, n, len;
+	int		rc = 0;
+
+	(void)state;
+	for (i = 0; i < NELEM(t); i++) {
+		for (n = 0; n < 3 && t[i].in[n] != NULL; n++)
+			;
+		g_init(&g);
+		for (k = 0; k < n; k++) {
+			len = t[i].len[k] ? t[i].len[k] : strlen(t[i].in[k]);
+			rc = feed(&g, t[i].in[k], len, why, sizeof(why));
+			if (k < n - 1 && rc != 0)
+				fail_msg("case %zu: line %zu returned %d", i, k,
+				    rc);
+		}
+		if (rc != t[i].rc)
+			fail_msg("case %zu: returned %d, want %d", i, rc,
+			    t[i].rc);
+		if (t[i].want == NULL)
+			continue;
+		reply_summary(&g.r, out, sizeof(out));
+		assert_true(printable(out));
+		if (strcmp(out, t[i].want) != 0)
+			fail_msg("case %zu: summary \"%s\", want \"%s\"", i,
+			    out, t[i].want);
+	}
+}
+
 /* ---- fuzz ---- */
 
 static size_t
@@ -751,6 +815,7 @@ main(void)
 		cmocka_unit_test(test_summary_printable),
 		cmocka_unit_test(test_summary_outlen),
 		cmocka_unit_test(test_summary_nul),
+		cmocka_unit_test(test_hostile_lines),
 		cmocka_unit_test(test_fuzz),
 	};
 
