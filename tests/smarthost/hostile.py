@@ -7,7 +7,7 @@
 
 Plain sockets and threads, no aiosmtpd.  It speaks just enough SMTP to
 bring a client to the point where the scenario misbehaves: greeting, EHLO
-(AUTH PLAIN LOGIN, STARTTLS in starttls mode), AUTH (any credentials are
+(AUTH PLAIN LOGIN CRAM-MD5, STARTTLS in starttls mode), AUTH (any credentials are
 taken), MAIL, RCPT, DATA, RSET, NOOP, QUIT.  No PIPELINING is offered, so
 every reply answers exactly one command.  Every connection gets the same
 scenario.
@@ -200,7 +200,7 @@ class Conn:
                                         for i in range(100000)]
             self.send(b"\r\n".join(lines) + b"\r\n250 HELP\r\n")
             self.hold()
-        caps = ["hostile", "8BITMIME", "AUTH PLAIN LOGIN"]
+        caps = ["hostile", "8BITMIME", "AUTH PLAIN LOGIN CRAM-MD5"]
         if self.server.tls_mode == "starttls" and not self.tls:
             caps.append("STARTTLS")
         text = "".join("250-%s\r\n" % c for c in caps[:-1])
@@ -233,7 +233,12 @@ class Conn:
 
     def auth(self, line):
         parts = line.split()
-        if len(parts) >= 2 and parts[1].upper() == b"LOGIN":
+        if len(parts) >= 2 and parts[1].upper() == b"CRAM-MD5":
+            # Any response will do: the client must get this far on a
+            # connection without TLS, where it sends no PLAIN or LOGIN.
+            self.reply("334 PDEyMzQ1QGhvc3RpbGU+")
+            self.readline()
+        elif len(parts) >= 2 and parts[1].upper() == b"LOGIN":
             self.reply("334 VXNlcm5hbWU6")
             self.readline()
             self.reply("334 UGFzc3dvcmQ6")
