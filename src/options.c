@@ -26,7 +26,8 @@ upper(const char *s)
 }
 
 /* xtext - RFC 3461 encoding of an envelope id given on the command line;
- * NULL when it is too long. */
+ * NULL when the encoded id is longer than the 100 characters RFC 3461
+ * 4.4 allows (each byte it must encode takes three). */
 static char *
 xtext(const char *s)
 {
@@ -48,6 +49,10 @@ xtext(const char *s)
 			x[o++] = (char)c;
 	}
 	x[o] = '\0';
+	if (o > 100) {
+		free(x);
+		return NULL;
+	}
 	return x;
 }
 
@@ -176,7 +181,8 @@ options_parse(int argc, char **argv, struct options *o, char *why,
 				replace(&o->s.envid, xtext(arg));
 				if (o->s.envid == NULL) {
 					snprintf(why, whylen, "envelope id "
-					    "longer than 100 characters");
+					    "longer than 100 characters as "
+					    "xtext");
 					return EX_USAGE;
 				}
 				break;
