@@ -67,6 +67,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			i += 3;
 		} else
 			buf[o++] = text[i];
+	buf[o] = '\0';		/* for the name scan below */
 	fuzz_write_file(file, buf, o);
 
 	a = aliases_load(file, report, NULL, &problems);
@@ -76,9 +77,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (p = buf, end = buf + o; p < end; ) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t	    len = strcspn(p, ":\n");
-
-		if (len > (size_t)(end - p))
-			len = (size_t)(end - p);
 		if (len > 0 && len < sizeof(name)) {
 			memcpy(name, p, len);
 			name[len] = '\0';
