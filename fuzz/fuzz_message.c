@@ -30,24 +30,11 @@ static const char aliases[] =
     "staff: alice, bob@example.net\n"
     "pipe: |/bin/true\n";
 
-struct memory {
-	const uint8_t	*data;
-	size_t		 len, off;
-};
-
 /* Odd-sized pieces, as a pipe may deliver them. */
 static ssize_t
 fill(void *arg, char *buf, size_t len)
 {
-	struct memory	*m = arg;
-
-	if (len > 1000)
-		len = 1000;
-	if (len > m->len - m->off)
-		len = m->len - m->off;
-	memcpy(buf, m->data + m->off, len);
-	m->off += len;
-	return (ssize_t)len;
+	return submit_fill_memory(arg, buf, len > 1000 ? 1000 : len);
 }
 
 int
@@ -66,7 +53,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct submission	 s;
-	struct memory		 m = { data, size, 0 };
+	struct submit_memory	 m = { (const char *)data, size, 0 };
 	struct envelope		 env;
 	struct stat		 st;
 	char			 id[QUEUE_ID_LEN + 1], why[1024], path[700];

@@ -47,23 +47,6 @@ fail(int code, const char *f, ...)
 	exit(code);
 }
 
-struct memory_fill {
-	const char	*text;
-	size_t		 len, off;
-};
-
-static ssize_t
-fill_from_memory(void *arg, char *buf, size_t len)
-{
-	struct memory_fill *m = arg;
-
-	if (len > m->len - m->off)
-		len = m->len - m->off;
-	memcpy(buf, m->text + m->off, len);
-	m->off += len;
-	return (ssize_t)len;
-}
-
 /* -oem: the message was refused; tell its sender by mail, as sendmail
  * does for callers such as cron that never read our stderr. */
 static int
@@ -71,7 +54,7 @@ mail_back_error(struct config *cf, const struct submission *orig,
     const char *error)
 {
 	struct submission	 s;
-	struct memory_fill	 m;
+	struct submit_memory	 m;
 	char			 text[2048], id[QUEUE_ID_LEN + 1], why[512];
 	char			*to[1];
 	int			 n;
@@ -100,7 +83,7 @@ mail_back_error(struct config *cf, const struct submission *orig,
 	m.text = text;
 	m.len = (size_t)n;
 	m.off = 0;
-	return submit_message_from(cf, &s, fill_from_memory, &m, id, why,
+	return submit_message_from(cf, &s, submit_fill_memory, &m, id, why,
 	    sizeof(why)) == EX_OK ? 0 : -1;
 }
 

@@ -143,6 +143,18 @@ fill_from_fd(void *arg, char *buf, size_t len)
 	return read(*(int *)arg, buf, len);
 }
 
+ssize_t
+submit_fill_memory(void *arg, char *buf, size_t len)
+{
+	struct submit_memory *m = arg;
+
+	if (len > m->len - m->off)
+		len = m->len - m->off;
+	memcpy(buf, m->text + m->off, len);
+	m->off += len;
+	return (ssize_t)len;
+}
+
 static int
 is_lone_dot(const char *line, size_t len)
 {

@@ -86,32 +86,16 @@ teardown(void **state)
 	return 0;
 }
 
-struct memory {
-	const char	*text;
-	size_t		 len, off;
-};
-
-static ssize_t
-fill(void *arg, char *buf, size_t len)
-{
-	struct memory	*m = arg;
-
-	if (len > m->len - m->off)
-		len = m->len - m->off;
-	memcpy(buf, m->text + m->off, len);
-	m->off += len;
-	return (ssize_t)len;
-}
-
 static int
 submit(struct fixture *fx, struct submission *s, const char *text,
     size_t len, char *why, size_t whylen)
 {
-	struct memory	m = { text, len, 0 };
+	struct submit_memory	m = { text, len, 0 };
 	char		id[QUEUE_ID_LEN + 1];
 
 	why[0] = '\0';
-	return submit_message_from(&fx->cf, s, fill, &m, id, why, whylen);
+	return submit_message_from(&fx->cf, s, submit_fill_memory, &m, id,
+	    why, whylen);
 }
 
 /* fuzz/regress/message/tab-in-quoted-recipient: a folded quoted local
@@ -172,7 +156,7 @@ test_quoted_space_queued(void **state)
 	struct fixture		*fx = *state;
 	struct submission	 s;
 	struct envelope		 env;
-	struct memory		 m = { msg, sizeof(msg) - 1, 0 };
+	struct submit_memory	 m = { msg, sizeof(msg) - 1, 0 };
 	struct stat		 st;
 	char			 id[QUEUE_ID_LEN + 1], why[512], path[200];
 	int			 fd;
@@ -180,8 +164,8 @@ test_quoted_space_queued(void **state)
 	memset(&s, 0, sizeof(s));
 	s.extract = 1;
 	s.sender = "\"c d\"@example.org";
-	assert_int_equal(submit_message_from(&fx->cf, &s, fill, &m, id, why,
-	    sizeof(why)), EX_OK);
+	assert_int_equal(submit_message_from(&fx->cf, &s, submit_fill_memory,
+	    &m, id, why, sizeof(why)), EX_OK);
 	snprintf(path, sizeof(path), "%s/m.%s", fx->intake, id);
 	fd = open(path, O_RDONLY);
 	assert_true(fd != -1 && fstat(fd, &st) == 0);
