@@ -482,6 +482,7 @@ conf_load(const char *path, int must_exist, struct config *cf, char *why,
 			path = "/dev/null";
 		} else {
 			snprintf(why, whylen, "%s: %s", path, strerror(errno));
+			conf_free(cf);
 			return -1;
 		}
 	} else
@@ -507,12 +508,14 @@ conf_load(const char *path, int must_exist, struct config *cf, char *why,
 	if (rc == CFG_FILE_ERROR) {
 		snprintf(why, whylen, "%s: %s", conf_file, strerror(errno));
 		cfg_free(cfg);
+		conf_free(cf);
 		return -1;
 	}
 	if (rc != CFG_SUCCESS || conf_failed) {
 		if (!conf_failed)
 			snprintf(why, whylen, "%s: cannot parse", conf_file);
 		cfg_free(cfg);
+		conf_free(cf);
 		return -1;
 	}
 

@@ -105,7 +105,7 @@ struct config {
 };
 
 /* conf_load - parse path into cf.  must_exist: a missing file is an error.
- * Returns 0, or -1 with the reason in why. */
+ * Returns 0, or -1 with the reason in why and nothing left to free. */
 int	conf_load(const char *path, int must_exist, struct config *cf,
 	    char *why, size_t whylen);
 void	conf_free(struct config *cf);

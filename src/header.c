@@ -41,10 +41,13 @@ header_is_continuation(const char *line, size_t len)
 int
 header_next(const char *buf, size_t len, size_t *pos, struct header_field *f)
 {
-	const char	*p = buf + *pos, *end = buf + len, *nl, *colon;
+	const char	*p, *end, *nl, *colon;
 
-	if (p >= end)
+	/* An empty header may come as NULL: no arithmetic on it. */
+	if (*pos >= len)
 		return 0;
+	p = buf + *pos;
+	end = buf + len;
 	f->start = p;
 	f->name = p;
 	colon = memchr(p, ':', (size_t)(end - p));

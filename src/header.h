@@ -22,8 +22,8 @@ struct header_field {
 int	header_is_field_start(const char *line, size_t len);
 /* header_is_continuation - does this line continue a field (SP or TAB)? */
 int	header_is_continuation(const char *line, size_t len);
-/* header_next - the field at *pos in buf[0..len), advancing *pos; 0 at the
- * end, 1 with *f filled. */
+/* header_next - the field at *pos in buf[0..len) (buf may be NULL when len
+ * is 0), advancing *pos; 0 at the end, 1 with *f filled. */
 int	header_next(const char *buf, size_t len, size_t *pos,
 	    struct header_field *f);
 /* header_name_is - case-insensitive comparison with name. */

@@ -25,21 +25,13 @@
 #include "conf.h"
 #include "envelope.h"
 #include "log.h"
+#include "options.h"
 #include "pathnames.h"
 #include "privilege.h"
 #include "queue_list.h"
 #include "smtp_server.h"
 #include "spool.h"
 #include "submit.h"
-
-enum mode {
-	MODE_DELIVER,		/* -bm, the default */
-	MODE_LIST,		/* -bp, mailq */
-	MODE_ALIASES,		/* -bi, newaliases */
-	MODE_FLUSH,		/* -q */
-	MODE_SMTP,		/* -bs */
-	MODE_VERIFY,		/* -bv */
-};
 
 static const char *progname = "sendmail";
 
@@ -54,46 +46,6 @@ fail(int code, const char *f, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(code);
-}
-
-/* upper - a copy in upper case, for keywords given in any case. */
-static char *
-upper(const char *s)
-{
-	char	*u = strdup(s), *p;
-
-	if (u == NULL)
-		fail(EX_OSERR, "out of memory");
-	for (p = u; *p; p++)
-		if (*p >= 'a' && *p <= 'z')
-			*p = (char)(*p - 'a' + 'A');
-	return u;
-}
-
-/* xtext - RFC 3461 encoding of an envelope id given on the command line. */
-static char *
-xtext(const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t	 len = strlen(s), o = 0;
-	char	*x;
-
-	if (len > 100)
-		fail(EX_USAGE, "envelope id longer than 100 characters");
-	if ((x = malloc(len * 3 + 1)) == NULL)
-		fail(EX_OSERR, "out of memory");
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c < 33 || c > 126 || c == '+' || c == '=') {
-			x[o++] = '+';
-			x[o++] = hex[c >> 4];
-			x[o++] = hex[c & 15];
-		} else
-			x[o++] = (char)c;
-	}
-	x[o] = '\0';
-	return x;
 }
 
 /* The caller's environment is not ours: keep copies of what we read and
@@ -118,44 +70,6 @@ take_environment(const char **config, const char **runner)
 	free(tz);
 }
 
-/* -L: the tag goes into every syslog line, so it may not forge one. */
-static int
-tag_ok(const char *tag)
-{
-	size_t	len = strlen(tag);
-
-	return len > 0 && len <= 32 && strspn(tag, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == len;
-}
-
-/* Options that take an argument, glued ("-fme") or separate ("-f me"). */
-static const char *
-option_argument(char **argv, int *ip, const char *rest, char opt)
-{
-	if (*rest)
-		return rest;
-	if (argv[*ip + 1] == NULL)
-		fail(EX_USAGE, "option -%c requires an argument", opt);
-	return argv[++*ip];
-}
-
-struct memory_fill {
-	const char	*text;
-	size_t		 len, off;
-};
-
-static ssize_t
-fill_from_memory(void *arg, char *buf, size_t len)
-{
-	struct memory_fill *m = arg;
-
-	if (len > m->len - m->off)
-		len = m->len - m->off;
-	memcpy(buf, m->text + m->off, len);
-	m->off += len;
-	return (ssize_t)len;
-}
-
 /* -oem: the message was refused; tell its sender by mail, as sendmail
  * does for callers such as cron that never read our stderr. */
 static int
@@ -163,7 +77,7 @@ mail_back_error(struct config *cf, const struct submission *orig,
     const char *error)
 {
 	struct submission	 s;
-	struct memory_fill	 m;
+	struct submit_memory	 m;
 	char			 text[2048], id[QUEUE_ID_LEN + 1], why[512];
 	char			*to[1];
 	int			 n;
@@ -192,7 +106,7 @@ mail_back_error(struct config *cf, const struct submission *orig,
 	m.text = text;
 	m.len = (size_t)n;
 	m.off = 0;
-	return submit_message_from(cf, &s, fill_from_memory, &m, id, why,
+	return submit_message_from(cf, &s, submit_fill_memory, &m, id, why,
 	    sizeof(why)) == EX_OK ? 0 : -1;
 }
 
@@ -283,15 +197,14 @@ deliver(struct config *cf, struct submission *s, const char *runner,
 int
 main(int argc, char **argv)
 {
-	struct submission	 s;
+	struct options		 o;
+	struct submission	*s = &o.s;
 	struct config		 cf;
-	enum mode		 mode = MODE_DELIVER;
 	const char		*config_path = RELAYQ_CONFIG_PATH, *override;
-	const char		*runner = RELAYQ_RUNNER_PATH, *base;
+	const char		*runner = RELAYQ_RUNNER_PATH;
 	char			 why[1024];
-	const char		*tag = "relayq", *env_runner;
-	int			 i, code, verbose = 0, queue_only = 0;
-	int			 mail_errors = 0;
+	const char		*env_runner;
+	int			 code;
 
 	priv_init();
 	sanitize_stdio();
@@ -304,137 +217,15 @@ main(int argc, char **argv)
 		fail(EX_USAGE, "started without a program name");
 	take_environment(&override, &env_runner);
 
-	memset(&s, 0, sizeof(s));
-	base = strrchr(argv[0], '/');
-	base = base ? base + 1 : argv[0];
-	/* argv[0] is the caller's: only these two names count. */
-	if (strcmp(base, "mailq") == 0) {
-		mode = MODE_LIST;
-		progname = "mailq";
-	} else if (strcmp(base, "newaliases") == 0) {
-		mode = MODE_ALIASES;
-		progname = "newaliases";
-	}
+	code = options_parse(argc, argv, &o, why, sizeof(why));
+	progname = o.progname;
+	if (code != EX_OK)
+		fail(code, "%s", why);
+	/* -C wins over the environment. */
+	if (o.config != NULL && *o.config != '\0')
+		override = o.config;
 
-	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
-		const char *p = argv[i] + 1;
-
-		if (strcmp(argv[i], "--") == 0) {
-			i++;
-			break;
-		}
-		/* Flags cluster ("-ti"); an option with an argument ends
-		 * the cluster. */
-		for (; *p; p++) {
-			const char	*arg;
-			char		 opt = *p;
-
-			switch (opt) {
-			case 't':
-				s.extract = 1;
-				continue;
-			case 'i':
-				s.ignore_dots = 1;
-				continue;
-			case 'v':
-				verbose = 1;
-				continue;
-			case 'n':	/* no aliasing */
-				s.no_aliases = 1;
-				continue;
-			case 'm':	/* me too: always, nothing to expand */
-			case 'U':	/* initial user submission */
-			case 'G':	/* gateway submission */
-				continue;
-			case 'f':
-			case 'r':
-				s.sender = option_argument(argv, &i, p + 1,
-				    opt);
-				break;
-			case 'F':
-				s.fullname = option_argument(argv, &i, p + 1,
-				    opt);
-				break;
-			case 'C':
-				override = option_argument(argv, &i, p + 1,
-				    opt);
-				break;
-			case 'o':
-				arg = option_argument(argv, &i, p + 1, opt);
-				if (strcmp(arg, "i") == 0)
-					s.ignore_dots = 1;
-				else if (strcmp(arg, "em") == 0)
-					mail_errors = 1;
-				else if (strcmp(arg, "ep") == 0 ||
-				    strcmp(arg, "eq") == 0)
-					mail_errors = 0;
-				else if (strcmp(arg, "dq") == 0) {
-					queue_only = 1;
-					s.wait = 0;
-				} else if (strcmp(arg, "di") == 0) {
-					s.wait = 1;
-					queue_only = 0;
-				} else if (strcmp(arg, "db") == 0)
-					queue_only = s.wait = 0;
-				break;
-			case 'B':	/* body type: 7BIT, 8BITMIME */
-				s.body = upper(option_argument(argv, &i, p + 1,
-				    opt));
-				break;
-			case 'N':	/* DSN notify */
-				s.notify = upper(option_argument(argv, &i,
-				    p + 1, opt));
-				break;
-			case 'R':	/* DSN return */
-				s.ret = upper(option_argument(argv, &i, p + 1,
-				    opt));
-				break;
-			case 'V':	/* envelope id */
-				s.envid = xtext(option_argument(argv, &i, p + 1,
-				    opt));
-				break;
-			case 'L':	/* syslog tag */
-				tag = option_argument(argv, &i, p + 1, opt);
-				if (!tag_ok(tag))
-					fail(EX_USAGE, "bad syslog tag");
-				break;
-			case 'O':	/* option=value */
-			case 'h':	/* hop count */
-			case 'X':	/* traffic log: never written */
-				(void)option_argument(argv, &i, p + 1, opt);
-				break;
-			case 'A':	/* -Ac / -Am: which config, ignored */
-			case 'e':	/* -em, -ep, -eq: old error modes */
-				break;
-			case 'b':
-				arg = p + 1;
-				if (strcmp(arg, "m") == 0)
-					mode = MODE_DELIVER;
-				else if (strcmp(arg, "p") == 0)
-					mode = MODE_LIST;
-				else if (strcmp(arg, "i") == 0)
-					mode = MODE_ALIASES;
-				else if (strcmp(arg, "s") == 0)
-					mode = MODE_SMTP;
-				else if (strcmp(arg, "v") == 0)
-					mode = MODE_VERIFY;
-				else
-					fail(EX_USAGE, "mode -b%s is not "
-					    "supported", arg);
-				break;
-			case 'q':
-				/* -q, -q30m, -qf: flush now; intervals mean
-				 * nothing to an on-demand runner. */
-				mode = MODE_FLUSH;
-				break;
-			default:
-				fail(EX_USAGE, "unknown option -%c", opt);
-			}
-			break;
-		}
-	}
-
-	log_init(tag, 0);
+	log_init(o.tag, 0);
 	if (override != NULL) {
 		/* Someone else's configuration gets no group of ours. */
 		priv_drop();
@@ -446,9 +237,7 @@ main(int argc, char **argv)
 	    sizeof(why)) == -1)
 		fail(EX_CONFIG, "%s", why);
 
-	s.rcpts = argv + i;
-	s.nrcpts = argc - i;
-	switch (mode) {
+	switch (o.mode) {
 	case MODE_LIST:
 		code = queue_list_print(&cf, stdout, why, sizeof(why));
 		if (code != EX_OK)
@@ -468,26 +257,23 @@ main(int argc, char **argv)
 	case MODE_SMTP: {
 		int queued = 0;
 
-		code = smtp_server_run(&cf, &s, STDIN_FILENO, STDOUT_FILENO,
+		code = smtp_server_run(&cf, s, STDIN_FILENO, STDOUT_FILENO,
 		    &queued);
-		if (queued > 0 && !queue_only)
+		if (queued > 0 && !o.queue_only)
 			submit_start_runner(cf.queue_dir, runner, override);
 		break;
 	}
 	case MODE_VERIFY:
-		if (s.nrcpts == 0)
+		if (s->nrcpts == 0)
 			fail(EX_USAGE, "no recipients given");
-		code = submit_verify(&cf, &s, stdout);
+		code = submit_verify(&cf, s, stdout);
 		break;
 	case MODE_DELIVER:
-		code = deliver(&cf, &s, runner, override, queue_only,
-		    mail_errors, verbose);
+		code = deliver(&cf, s, runner, override, o.queue_only,
+		    o.mail_errors, o.verbose);
 		break;
 	}
 	conf_free(&cf);
-	free((char *)s.body);
-	free((char *)s.notify);
-	free((char *)s.ret);
-	free((char *)s.envid);
+	options_free(&o);
 	return code;
 }

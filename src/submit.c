@@ -143,6 +143,18 @@ fill_from_fd(void *arg, char *buf, size_t len)
 	return read(*(int *)arg, buf, len);
 }
 
+ssize_t
+submit_fill_memory(void *arg, char *buf, size_t len)
+{
+	struct submit_memory *m = arg;
+
+	if (len > m->len - m->off)
+		len = m->len - m->off;
+	memcpy(buf, m->text + m->off, len);
+	m->off += len;
+	return (ssize_t)len;
+}
+
 static int
 is_lone_dot(const char *line, size_t len)
 {
@@ -201,6 +213,17 @@ add_final_cb(const char *addr, void *arg)
 
 	if (envelope_has_rcpt(c->env, addr))
 		return 0;
+	/* RFC 5322 lets a quoted local part hold a TAB, RFC 5321 does not,
+	 * nor does the queue file: the runner would quarantine it. */
+	if (!envelope_value_ok(addr)) {
+		char esc[300];
+
+		escape_text(esc, sizeof(esc), addr, strlen(addr));
+		snprintf(c->why, c->whylen, "recipient \"%s\": control "
+		    "character in address", esc);
+		c->code = EX_DATAERR;
+		return -1;
+	}
 	if (envelope_add_rcpt(c->env, addr) == -1) {
 		snprintf(c->why, c->whylen, "too many recipients (limit %d)",
 		    ENVELOPE_RCPT_MAX);
@@ -309,7 +332,16 @@ make_sender(struct config *cf, const struct submission *s,
 		out[0] = '\0';		/* null sender, as for bounces */
 		return 0;
 	}
-	if (strlen(s->sender) > ADDRESS_MAX + 2 ||
+	reason[0] = '\0';
+	if (strlen(s->sender) > ADDRESS_MAX + 2)
+		snprintf(reason, sizeof(reason), "longer than %d bytes",
+		    ADDRESS_MAX);
+	else if (!envelope_value_ok(addr))
+		/* A TAB quoted in the local part passes address_check but
+		 * not RFC 5321 or the queue file (see add_final_cb). */
+		snprintf(reason, sizeof(reason), "control character in "
+		    "address");
+	if (reason[0] != '\0' ||
 	    address_check(addr, reason, sizeof(reason)) == -1 ||
 	    address_qualify(addr, domain, out, outlen, reason,
 	    sizeof(reason)) == -1) {

@@ -49,6 +49,14 @@ int	submit_message_from(struct config *cf, const struct submission *s,
 	    submit_fill_fn fill, void *arg, char *idout, char *why,
 	    size_t whylen);
 
+/* submit_memory - a message already in memory (-oem notices, tests),
+ * read with submit_fill_memory: off starts at 0. */
+struct submit_memory {
+	const char	*text;
+	size_t		 len, off;
+};
+ssize_t	submit_fill_memory(void *arg, char *buf, size_t len);
+
 /* submit_verify - -bv: what each recipient in s->rcpts becomes (aliases,
  * catch-all, qualification), one line each on out; nothing is queued.
  * Returns EX_OK, or EX_DATAERR if any recipient cannot be delivered. */

@@ -492,6 +492,27 @@ test_fuzz(void **state)
 	}
 }
 
+/*
+ * Found by fuzz/fuzz_smtp_server (fuzz/regress/smtp_server/empty-message):
+ * a message with no header at all reaches header_next as NULL, 0.  That
+ * is the end, with no pointer arithmetic on NULL (UBSan).
+ */
+static void
+test_next_null_empty(void **state)
+{
+	struct header_field	f;
+	size_t			pos = 0;
+
+	(void)state;
+	memset(&f, 0x5a, sizeof(f));
+	assert_int_equal(header_next(NULL, 0, &pos, &f), 0);
+	assert_int_equal(pos, 0);
+	/* a position at or past the end is the end too */
+	pos = 7;
+	assert_int_equal(header_next("To: a\n", 6, &pos, &f), 0);
+	assert_int_equal(pos, 7);
+}
+
 int
 main(void)
 {
@@ -502,6 +523,7 @@ main(void)
 		cmocka_unit_test(test_next_bounds),
 		cmocka_unit_test(test_next_real_header),
 		cmocka_unit_test(test_name_is),
+		cmocka_unit_test(test_next_null_empty),
 		cmocka_unit_test(test_fuzz),
 	};
 
