@@ -48,6 +48,9 @@ fail(int code, const char *f, ...)
 	exit(code);
 }
 
+/* Reachable until exit, so no leak checker mistakes them for leaks. */
+static char	*kept_config, *kept_runner;
+
 /* The caller's environment is not ours: keep copies of what we read and
  * clear the rest, so nothing we call (resolver, locale, a library) acts
  * on it.  TZ stays for the Date field; glibc ignores a TZ file path
@@ -58,11 +61,12 @@ take_environment(const char **config, const char **runner)
 	const char	*v;
 	char		*tz = NULL;
 
-	*config = *runner = NULL;
 	if ((v = getenv("RELAYQ_CONFIG")) != NULL && *v != '\0')
-		*config = strdup(v);
+		kept_config = strdup(v);
 	if ((v = getenv("RELAYQ_RUNNER")) != NULL && *v != '\0')
-		*runner = strdup(v);
+		kept_runner = strdup(v);
+	*config = kept_config;
+	*runner = kept_runner;
 	if ((v = getenv("TZ")) != NULL)
 		tz = strdup(v);
 	if (clearenv() != 0 || (tz != NULL && setenv("TZ", tz, 1) != 0))
