@@ -88,18 +88,23 @@ revive_relay() {
 	[[ "$output" == "RELAYQ WARNING - 0 queued, no smart host configured |"* ]]
 }
 
+# runner_state_is STATE - for wait_for, which must ask again each time.
+runner_state_is() {
+	[ "$(status_json 'd["runner"]["state"]')" = "$1" ]
+}
+
 @test "status: runner state: not running, running as a service, running on demand" {
 	setup_relay_and_config starttls
 	[ "$(status_json 'd["runner"]["state"]')" = not-running ]
 	[ "$(status_json 'd["runner"]["pid"]')" = None ]
 	timeout 60 "$RELAYQ" run --daemon 3>&- &
-	wait_for 10 test "$(status_json 'd["runner"]["state"]')" = service
+	wait_for 10 runner_state_is service
 	pid=$(cat "$SPOOL/intake/lock")
 	[ "$(status_json 'd["runner"]["pid"]')" = "$pid" ]
 	run -0 relayq status
 	[[ "$output" == *"runner:        running as a service (pid $pid)"* ]]
 	stop_runners
-	wait_for 10 test "$(status_json 'd["runner"]["state"]')" = not-running
+	wait_for 10 runner_state_is not-running
 	# A runner that sendmail starts lingers a few seconds after its work.
 	use_runner
 	sendmail someone@example.org <<< "Subject: on demand"
