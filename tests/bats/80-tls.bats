@@ -50,24 +50,9 @@ nothing_sent() {
 }
 
 # start_relay_client_ca [MODE] - the smart host, also asking for a client
-# certificate signed by the test CA (start_relay cannot pass --client-ca).
+# certificate signed by the test CA.
 start_relay_client_ca() {
-	local mode="${1:-starttls}"
-	make_certs
-	RELAY_DIR="$BATS_TEST_TMPDIR/relay"
-	mkdir -p "$RELAY_DIR"
-	rm -f "$BATS_TEST_TMPDIR/relay.port"
-	"$PY" "$SMARTHOST" --dir "$RELAY_DIR" \
-	    --port-file "$BATS_TEST_TMPDIR/relay.port" --mode "$mode" \
-	    --cert "$CERTS/server.crt" --key "$CERTS/server.key" \
-	    --client-ca "$CERTS/ca.crt" \
-	    --auth-user alice --auth-password 's3cret pass' \
-	    --max-seconds 300 \
-	    3>&- 2>>"$BATS_TEST_TMPDIR/relay.stderr" &
-	RELAY_PID=$!
-	wait_for 10 test -s "$BATS_TEST_TMPDIR/relay.port"
-	RELAY_PORT=$(cat "$BATS_TEST_TMPDIR/relay.port")
-	RELAY_MODE=$mode
+	RELAY_CLIENT_CA=1 start_relay "${1:-starttls}"
 }
 
 # ---- tls_fingerprint ------------------------------------------------

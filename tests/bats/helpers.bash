@@ -33,6 +33,9 @@ start_relay() {
 	rm -f "$BATS_TEST_TMPDIR/relay.port"
 	if [ "$mode" != plain ]; then
 		tlsargs=(--cert "$CERTS/$cert.crt" --key "$CERTS/$cert.key")
+		# RELAY_CLIENT_CA=1: the relay asks for a client certificate.
+		[ -z "${RELAY_CLIENT_CA:-}" ] ||
+		    tlsargs+=(--client-ca "$CERTS/ca.crt")
 	fi
 	"$PY" "$SMARTHOST" --dir "$RELAY_DIR" \
 	    --port-file "$BATS_TEST_TMPDIR/relay.port" \
