@@ -907,7 +907,7 @@ watch_intake(struct spool *sp)
 	if (fd == -1)
 		return -1;
 	if (fmt(path, sizeof(path), "%s/intake", sp->dir) == -1 ||
-	    inotify_add_watch(fd, path, IN_MOVED_TO | IN_CREATE) == -1) {
+	    inotify_add_watch(fd, path, IN_MOVED_TO | IN_CLOSE_WRITE) == -1) {
 		close(fd);
 		return -1;
 	}
@@ -1160,6 +1160,11 @@ runner_run(struct config *cf, const struct runner_opts *o)
 			continue;
 		if (o->mode == RUNNER_ONCE) {
 			if (spool_intake_pending(&sp))
+				continue;
+			/* A sendmail that found us still holding the lock
+			 * started no runner: its message is seen here. */
+			spool_unlock(&sp);
+			if (spool_intake_pending(&sp) && spool_lock(&sp) == 0)
 				continue;
 			break;
 		}

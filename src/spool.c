@@ -89,23 +89,28 @@ intake_commit(struct intake *in, char *why, size_t whylen)
 	char	name[QUEUE_ID_LEN + 3];
 	int	saved, rc;
 
-	if (fsync(in->fd) == -1) {
-		saved = errno;
-		snprintf(why, whylen, "cannot write queue file: %s",
-		    strerror(saved));
-		intake_abort(in);
-		errno = saved;
-		return -1;
-	}
 	snprintf(name, sizeof(name), "m.%s", in->id);
-	/* Renamed while still locked, so the runner never mistakes a
-	 * finished file for an abandoned one. */
+	/* Renamed before the syncs, still locked: the runner takes no
+	 * locked m.<id>, and the file's sync then commits the new name in
+	 * the same journal transaction, which leaves the directory's sync
+	 * next to nothing to write (one device flush fewer per message). */
 	priv_raise();
 	rc = renameat(in->dirfd, in->tmpname, in->dirfd, name);
 	saved = errno;
 	priv_lower();
 	if (rc == -1) {
 		snprintf(why, whylen, "cannot commit queue file: %s",
+		    strerror(saved));
+		intake_abort(in);
+		errno = saved;
+		return -1;
+	}
+	memcpy(in->tmpname, name, sizeof(name));
+	if (fsync(in->fd) == -1) {
+		saved = errno;
+		/* Not durable, so not claimed: take it back while we still
+		 * hold the lock that keeps the runner off it. */
+		snprintf(why, whylen, "cannot write queue file: %s",
 		    strerror(saved));
 		intake_abort(in);
 		errno = saved;
@@ -124,6 +129,7 @@ intake_commit(struct intake *in, char *why, size_t whylen)
 		errno = saved;
 		return -1;
 	}
+	/* Closing releases the lock: only now may the runner take it. */
 	rc = close(in->fd);
 	in->fd = -1;
 	close(in->dirfd);
@@ -455,6 +461,14 @@ quarantine(struct spool *sp, const char *name, const char *reason)
 	    sp->dir);
 }
 
+/* sendmail holds its lock on m.<id> until the file and the name are
+ * synced (intake_commit); its close wakes the runner again. */
+static int
+still_being_committed(int fd)
+{
+	return flock(fd, LOCK_SH | LOCK_NB) == -1 && errno == EWOULDBLOCK;
+}
+
 /* Check one committed intake file as hostile input; queue it if sound. */
 static int
 pickup_one(struct spool *sp, const char *name)
@@ -472,6 +486,8 @@ pickup_one(struct spool *sp, const char *name)
 		quarantine(sp, name, strerror(errno));
 		return 0;
 	}
+	if (still_being_committed(fd))
+		goto out;
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		quarantine(sp, name, "not a regular file");
 		goto out;
@@ -576,8 +592,20 @@ spool_intake_pending(struct spool *sp)
 		return 0;
 	}
 	rewinddir(d);
-	while (!found && (de = readdir(d)) != NULL)
-		found = intake_name_ok(de->d_name, 'm');
+	while (!found && (de = readdir(d)) != NULL) {
+		if (!intake_name_ok(de->d_name, 'm'))
+			continue;
+		/* One still being committed is not work yet: counting it
+		 * would spin a runner until its writer closes. */
+		fd = openat(sp->intakefd, de->d_name, O_RDONLY | O_NOFOLLOW |
+		    O_NONBLOCK | O_CLOEXEC);
+		if (fd == -1) {
+			found = errno != ENOENT;
+			continue;
+		}
+		found = !still_being_committed(fd);
+		close(fd);
+	}
 	closedir(d);
 	return found;
 }

@@ -2,7 +2,8 @@
  * spool - the queue directory and every step that changes it.
  *
  *	<dir>/intake/		3770 relayq:relayqdrop: t.<id> being written,
- *				m.<id> committed by a submission, untrusted
+ *				m.<id> committed by a submission once its
+ *				writer's lock is gone, untrusted
  *	<dir>/intake/lock	runner lock (flock) holding the runner's pid;
  *				0640, group relayqdrop through the directory's
  *				setgid bit, so only sendmail can probe it and no
@@ -38,7 +39,9 @@ struct intake {
  * Returns 0, or -1 with errno and a reason. */
 int	intake_create(struct intake *, const char *spooldir, char *why,
 	    size_t whylen);
-/* intake_commit - fsync, rename to m.<id>, fsync the directory, close. */
+/* intake_commit - rename to m.<id> still locked, fsync the file and the
+ * directory, close (which unlocks it).  A locked m.<id> is not yet
+ * committed: the runner leaves it alone. */
 int	intake_commit(struct intake *, char *why, size_t whylen);
 /* intake_abort - remove the t.<id> file and close; never fails. */
 void	intake_abort(struct intake *);

@@ -91,6 +91,29 @@ queue_many() {
 	events | awk '/^connect /{ if (open) bad = 1; open = 1 } /^disconnect /{ open = 0 } END { exit bad }'
 }
 
+@test "an intake file its writer still holds locked is left alone; the writer's close hands it over" {
+	setup_relay_and_config starttls
+	sendmail bob@example.org <<< "Subject: still being committed"
+	f=$(intake_files)
+	[[ "$f" == m.* ]]
+	# What sendmail holds between its rename and its syncs.
+	exec 9>>"$SPOOL/intake/$f"
+	flock -x 9
+	# A one-off run neither takes it nor spins waiting for it.
+	run -0 timeout 10 "$RELAYQ" run
+	[ "$(intake_files)" = "$f" ]
+	"$RUNNER" --daemon >/dev/null 2>&1 &
+	sleep 1.5
+	[ "$(received_count)" -eq 0 ]
+	[ "$(intake_files)" = "$f" ]
+	# The close (inotify IN_CLOSE_WRITE) wakes the daemon long before
+	# its next rescan.
+	exec 9>&-
+	wait_for 10 has_received 1
+	wait_for 10 queue_is_empty
+	[ -z "$(ls -A "$SPOOL/corrupt")" ]
+}
+
 @test "chaos: kill -9 of the runner during a 200-message drain loses nothing" {
 	setup_relay_and_config starttls
 	# Small, slow-starting sessions, so that kills land in every phase
