@@ -165,7 +165,9 @@ print_one(struct spool *sp, int dirfd, enum where w, struct states *states,
 	if (w == IN_HOLD) {
 		fprintf(out, "(held: relayq release %s sends it)\n", env.id);
 	} else if (qs.error[0]) {
-		escape_text(err, sizeof(err), qs.error, strlen(qs.error));
+		/* Stored already escaped by the runner: escaping it again
+		 * would show a relay's ESC as \x5cx1b. */
+		escape_controls(err, sizeof(err), qs.error);
 		queue_format_age(qs.next - (int64_t)now, age, sizeof(age));
 		fprintf(out, "(%s; attempt %d, next in %s)\n", err,
 		    qs.attempts, age);

@@ -178,8 +178,9 @@ hostile_case() {
 	sendmail bob@example.org <<< "Subject: listed"
 	relayq run
 	run -0 relayq queue
-	# One line of the listing, whatever it does with the escapes.
-	echo "$output" | grep -q '^ *(451 4.3.0 first.*INJECTED-CR .*title.*red'
+	# One line of the listing, escaped once, as in the log.
+	echo "$output" | grep -q '^ *(451 4.3.0 first\\x0dINJECTED-CR \\x1b\[2J\\x1b\]0;title\\x07'
+	! echo "$output" | grep -q 'x5cx' || false
 	"$PY" -c 'import sys; d = sys.stdin.buffer.read(); sys.exit(any(c < 0x20 and c != 10 or c > 0x7e for c in d))' <<< "$output"
 	id=$(queue_files)
 	! grep -q $'\x1b' "$SPOOL/queue/$id.state" || false
