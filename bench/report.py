@@ -52,6 +52,13 @@ def stats(values_us):
             "mean_ms": sum(values_us) / n / 1000}
 
 
+def rss_runs(text):
+    """The peak RSS of each run in a /usr/bin/time -a -f %M file, sorted
+    (a run that failed adds a "Command exited" line, skipped here)."""
+    return sorted(int(l) for l in (text or "").split("\n")
+                  if l.strip().isdigit())
+
+
 def num(text):
     try:
         return int(text)
@@ -108,8 +115,8 @@ def main():
          "ns_setup_ms": {k: v / 1000 for k, v in
                          metrics.get("harness", {}).get("ns-setup",
                                                         {}).items()}}
-    rss = read(os.path.join(data, "b4-harness-1.rss"))
-    h["true_rss_kb"] = int(rss.split()[-1]) if rss else None
+    runs = rss_runs(read(os.path.join(data, "b4-harness-1.rss")))
+    h["true_rss_kb"] = runs[(len(runs) - 1) // 2] if runs else None
     R["harness"] = h
 
     # B1, B2
@@ -154,11 +161,9 @@ def main():
     for c in contenders:
         e = {}
         for mb in (1, 100):
-            t = read(os.path.join(data, "b4-%s-%d.rss" % (c, mb)))
-            try:
-                e["rss_%dmb_kb" % mb] = int(t.split()[-1])
-            except (AttributeError, IndexError, ValueError):
-                e["rss_%dmb_kb" % mb] = None
+            runs = rss_runs(read(os.path.join(data, "b4-%s-%d.rss" % (c, mb))))
+            e["rss_%dmb_kb" % mb] = runs[(len(runs) - 1) // 2] if runs else None
+            e["rss_%dmb_runs_kb" % mb] = runs
         st = load_json(os.path.join(data, "b4-%s.stat.json" % c))
         if st:
             e["relay"] = st
@@ -304,11 +309,13 @@ def markdown(R, contenders):
     L.append("N: B1 %s; B2 %s (msmtp %s: it blocks for the whole delivery); "
              "B3 %s (nullmailer %s: one process and one connection per "
              "message, at a steady rate; dma without DEFER %s: that run "
-             "waits for a 30 s poll whatever N is); B5 %s "
+             "waits for a 30 s poll whatever N is); B4 %s runs per size, "
+             "the median; B5 %s "
              "(scale %s).\n" % (
                  m.get("B1_N"), m.get("B2_N"), m.get("B2_MSMTP_N"),
                  m.get("B3_N"), m.get("B3_NULLMAILER_N"),
-                 m.get("B3_DMA_BACKOFF_N"), m.get("B5_N"), m.get("scale")))
+                 m.get("B3_DMA_BACKOFF_N"), m.get("B4_N", "1"), m.get("B5_N"),
+                 m.get("scale")))
     head = ["benchmark"] + cols
     if has_defer:
         head.append("dma, no DEFER")
