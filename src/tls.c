@@ -198,6 +198,7 @@ verify_relay(gnutls_session_t s)
 	gnutls_typed_vdata_st	 vd[2];
 	gnutls_datum_t		 out;
 	unsigned int		 status = 0;
+	size_t			 n;
 	int			 rc;
 
 	if (gnutls_certificate_type_get2(s, GNUTLS_CTYPE_SERVER) !=
@@ -225,6 +226,10 @@ verify_relay(gnutls_session_t s)
 				    "certificate of the relay does not verify: "
 				    "%s", (char *)out.data);
 				gnutls_free(out.data);
+				/* GnuTLS ends each sentence with a space. */
+				n = strlen(t->fail);
+				while (n > 0 && t->fail[n - 1] == ' ')
+					t->fail[--n] = '\0';
 			} else
 				snprintf(t->fail, sizeof(t->fail), "TLS "
 				    "certificate of the relay does not verify");
