@@ -45,16 +45,61 @@ static size_t	 conf_whylen;
 static const char *conf_file;
 static int	 conf_failed;
 
+/*
+ * The line of the first quote in path that its own line does not close,
+ * or 0.  No value relayq reads holds a newline, so such a quote is a
+ * missing one, and libconfuse reports it later and as something else
+ * ("no such option" for the next line's word, "premature end of file").
+ */
+static int
+unclosed_quote_line(const char *path)
+{
+	FILE	*f;
+	int	 c, quote = 0, line = 1, opened = 0, found = 0;
+	long	 n = 0;
+
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	while (!found && n++ < 1024L * 1024 && (c = getc(f)) != EOF) {
+		if (quote != 0) {
+			if (c == '\\') {
+				if ((c = getc(f)) == EOF)
+					break;
+			} else if (c == quote)
+				quote = 0;
+			if (c == '\n')
+				found = opened;
+		} else if (c == '"' || c == '\'') {
+			quote = c;
+			opened = line;
+		} else if (c == '#') {
+			while ((c = getc(f)) != EOF && c != '\n')
+				;
+		}
+		if (c == '\n')
+			line++;
+	}
+	fclose(f);
+	return found;
+}
+
 static void
 conf_error_cb(cfg_t *cfg, const char *f, va_list ap)
 {
-	char	msg[512];
+	char	msg[512], esc[512], hint[96] = "";
+	int	quote_line;
 
 	if (conf_failed++)
 		return;
 	vsnprintf(msg, sizeof(msg), f, ap);
-	snprintf(conf_why, conf_whylen, "%s:%d: %s", conf_file,
-	    cfg != NULL ? cfg->line : 0, msg);
+	/* A value quoted across lines brings its newline into the message;
+	 * an error is one line. */
+	escape_controls(esc, sizeof(esc), msg);
+	if ((quote_line = unclosed_quote_line(conf_file)) > 0)
+		snprintf(hint, sizeof(hint), " (the quote opened on line %d "
+		    "is not closed on that line)", quote_line);
+	snprintf(conf_why, conf_whylen, "%s:%d: %s%s", conf_file,
+	    cfg != NULL ? cfg->line : 0, esc, hint);
 }
 
 int

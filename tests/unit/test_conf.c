@@ -89,6 +89,41 @@ test_unknown_key_leaves_nothing(void **state)
 	load_fails("domain = \"ok\"\nno_such_key = 1\n", "no_such_key");
 }
 
+/* A missing closing quote is named where it is, not where libconfuse
+ * stumbles on its consequences; and the message stays one line. */
+static void
+test_unclosed_quote_is_named(void **state)
+{
+	(void)state;
+	load_fails("# a comment's ' and \" do not count\n"
+	    "queue_dir = \"/var/spool/x\n"
+	    "domain = \"example.org\"\n",
+	    "no such option 'example.org' (the quote opened on line 2 is "
+	    "not closed on that line)");
+	load_fails("domain = \"example.org\nsmarthost \"h\" { port = 1 }\n",
+	    "domain: 'example.org\\x0asmarthost ' is not a domain name "
+	    "(the quote opened on line 1 is not closed on that line)");
+	load_fails("smarthost \"h\" {\n  user = \"a\\\"b\n}\n",
+	    "premature end of file (the quote opened on line 2");
+}
+
+/* No hint when every quote closes on its line. */
+static void
+test_no_quote_hint_when_quotes_close(void **state)
+{
+	struct config	cf;
+	char		path[64], why[512];
+
+	(void)state;
+	write_conf(path, sizeof(path),
+	    "queue_dir = \"/var/spool/it's\" # don't\n"
+	    "smarthost \"h\" { port = 99999 }\n");
+	assert_int_equal(conf_load(path, 1, &cf, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "99999 is not a TCP port"));
+	assert_null(strstr(why, "quote"));
+	unlink(path);
+}
+
 static void
 test_missing_file_leaves_nothing(void **state)
 {
@@ -132,6 +167,8 @@ main(void)
 		cmocka_unit_test(test_bad_section_leaves_nothing),
 		cmocka_unit_test(test_bad_port_leaves_nothing),
 		cmocka_unit_test(test_unknown_key_leaves_nothing),
+		cmocka_unit_test(test_unclosed_quote_is_named),
+		cmocka_unit_test(test_no_quote_hint_when_quotes_close),
 		cmocka_unit_test(test_missing_file_leaves_nothing),
 		cmocka_unit_test(test_good_file),
 	};
