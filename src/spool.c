@@ -29,6 +29,17 @@
 #define ABANDONED_SECONDS	5
 #define STATE_FILE_MAX		(1024 * 1024 * 8)
 
+/* Give up on the intake file: why says what failed, the file goes. */
+static int
+intake_fail(struct intake *in, const char *what, int saved, char *why,
+    size_t whylen)
+{
+	snprintf(why, whylen, "%s: %s", what, strerror(saved));
+	intake_abort(in);
+	errno = saved;
+	return -1;
+}
+
 int
 intake_create(struct intake *in, const char *spooldir, char *why,
     size_t whylen)
@@ -72,14 +83,9 @@ intake_create(struct intake *in, const char *spooldir, char *why,
 	}
 	/* The runner must be able to read what we write, whatever the
 	 * caller's umask; only the runner can reach this directory. */
-	if (fchmod(in->fd, 0644) == -1 || flock(in->fd, LOCK_EX) == -1) {
-		saved = errno;
-		snprintf(why, whylen, "cannot prepare queue file: %s",
-		    strerror(saved));
-		intake_abort(in);
-		errno = saved;
-		return -1;
-	}
+	if (fchmod(in->fd, 0644) == -1 || flock(in->fd, LOCK_EX) == -1)
+		return intake_fail(in, "cannot prepare queue file", errno, why,
+		    whylen);
 	return 0;
 }
 
@@ -98,24 +104,15 @@ intake_commit(struct intake *in, char *why, size_t whylen)
 	rc = renameat(in->dirfd, in->tmpname, in->dirfd, name);
 	saved = errno;
 	priv_lower();
-	if (rc == -1) {
-		snprintf(why, whylen, "cannot commit queue file: %s",
-		    strerror(saved));
-		intake_abort(in);
-		errno = saved;
-		return -1;
-	}
+	if (rc == -1)
+		return intake_fail(in, "cannot commit queue file", saved, why,
+		    whylen);
 	memcpy(in->tmpname, name, sizeof(name));
-	if (fsync(in->fd) == -1) {
-		saved = errno;
-		/* Not durable, so not claimed: take it back while we still
-		 * hold the lock that keeps the runner off it. */
-		snprintf(why, whylen, "cannot write queue file: %s",
-		    strerror(saved));
-		intake_abort(in);
-		errno = saved;
-		return -1;
-	}
+	/* Not durable, so not claimed: on failure take it back while we
+	 * still hold the lock that keeps the runner off it. */
+	if (fsync(in->fd) == -1)
+		return intake_fail(in, "cannot write queue file", errno, why,
+		    whylen);
 	if (fsync_dir(in->dirfd) == -1) {
 		saved = errno;
 		/* The name may not be durable; the file is complete, so the
